@@ -1,0 +1,123 @@
+/**
+ * Every failure the package reports is a `WxAuthError` with a stable `code` from `ErrorCodes`.
+ * WeChat's own `errcode`/`errmsg` are kept as fields, never folded into the message, and the
+ * message never contains a secret, code or token (callers pass only safe text).
+ */
+export const ErrorCodes = {
+  /** An option passed to `wxauth()` / `createPay()` is missing or malformed. */
+  CONFIG: 'config_error',
+  /** The request lacks or has malformed arguments (e.g. the user refused consent: no `code`). */
+  ARGS: 'args_error',
+  /** OAuth `state` missing, forged, replayed, expired or from another browser. */
+  STATE: 'state_error',
+  /** WeChat refused the code exchange (invalid / used code, wrong app). */
+  AUTH: 'auth_error',
+  /** The OAuth access token could not be used or refreshed. */
+  ACCESS: 'access_error',
+  /** The profile (`/sns/userinfo`) could not be read. */
+  USERINFO: 'userinfo_error',
+  /** `is_snapshotuser: 1` — a virtual user from a snapshot page; never bind an account to it. */
+  SNAPSHOT_USER: 'snapshot_user',
+  /** A WeChat API answered with an errcode not covered by a more specific code. */
+  WECHAT: 'wechat_error',
+  /** WeChat could not be reached, timed out, or answered with something that is not its API. */
+  NETWORK: 'network_error',
+  /** The basic access token or jsapi_ticket could not be obtained. */
+  TOKEN: 'token_error',
+  /** A URL (`next`, page URL to sign) is not an allowed target. */
+  URL_NOT_ALLOWED: 'url_not_allowed',
+  /** The store (memory / Redis) failed. */
+  STORE: 'store_error',
+  /** A login is required for this route. */
+  LOGIN_REQUIRED: 'login_required',
+  /** A bearer token (JWT) is missing, malformed, expired or not ours. */
+  TOKEN_INVALID: 'token_invalid',
+  /** WeChat Pay: the response or notify signature does not verify. */
+  SIGN: 'sign_error',
+  /** WeChat Pay: XML is malformed, too large, or carries a DOCTYPE / ENTITY. */
+  XML: 'xml_error',
+  /** WeChat Pay: a notify does not match (appid, mch_id, amount) or its handler failed. */
+  NOTIFY: 'notify_error',
+  /** WeChat Pay: `return_code` or `result_code` is FAIL (the WeChat code is in `errcode`). */
+  PAY: 'pay_error',
+  /** Mini program: decryption failed or the watermark is not ours. */
+  DECRYPT: 'decrypt_error',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface WxAuthErrorOptions {
+  /** WeChat's numeric errcode (API) or string err_code (Pay), when WeChat gave one. */
+  errcode?: number | string;
+  /** WeChat's errmsg / return_msg / err_code_des. */
+  errmsg?: string;
+  /** The HTTP status a router should answer with; defaults from the code. */
+  status?: number;
+  /** The option path at fault, for `config_error`. */
+  field?: string;
+  cause?: unknown;
+}
+
+const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
+  config_error: 500,
+  args_error: 400,
+  state_error: 400,
+  auth_error: 400,
+  access_error: 400,
+  userinfo_error: 400,
+  snapshot_user: 403,
+  wechat_error: 502,
+  network_error: 502,
+  token_error: 502,
+  url_not_allowed: 400,
+  store_error: 503,
+  login_required: 401,
+  token_invalid: 401,
+  sign_error: 400,
+  xml_error: 400,
+  notify_error: 400,
+  pay_error: 502,
+  decrypt_error: 400,
+};
+
+export class WxAuthError extends Error {
+  /**
+   * One of `ErrorCodes`; for a `WxPayError` reporting a business FAIL it is WeChat Pay's own
+   * `err_code` (e.g. `ORDERPAID`) or `return_msg`, which are stable too.
+   */
+  readonly code: ErrorCode | (string & {});
+  readonly errcode?: number | string;
+  readonly errmsg?: string;
+  readonly status: number;
+  readonly field?: string;
+
+  constructor(code: ErrorCode | (string & {}), message: string, options: WxAuthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WxAuthError';
+    this.code = code;
+    if (options.errcode !== undefined) this.errcode = options.errcode;
+    if (options.errmsg !== undefined) this.errmsg = options.errmsg;
+    if (options.field !== undefined) this.field = options.field;
+    this.status = options.status ?? DEFAULT_STATUS[code as ErrorCode] ?? 500;
+  }
+
+  /** What may be shown to a client: the code and a message, nothing from inside. */
+  toJSON(): { error: string; message: string; errcode?: number | string } {
+    return { error: this.code, message: this.message, ...(this.errcode === undefined ? {} : { errcode: this.errcode }) };
+  }
+}
+
+/** WeChat Pay failures keep the (verified or raw) response fields for the caller to inspect. */
+export class WxPayError extends WxAuthError {
+  readonly response?: Record<string, string>;
+
+  constructor(code: ErrorCode | (string & {}), message: string, options: WxAuthErrorOptions & { response?: Record<string, string> } = {}) {
+    super(code, message, options);
+    this.name = 'WxPayError';
+    if (options.response) this.response = options.response;
+  }
+}
+
+export function isWxAuthError(value: unknown): value is WxAuthError {
+  return value instanceof WxAuthError;
+}

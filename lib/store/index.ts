@@ -1,0 +1,29 @@
+import { WxAuthError } from '../errors';
+import { MemoryStore } from './memory';
+import { isRedisLikeClient, RedisStore } from './redis';
+import type { Store } from './types';
+
+export type { Store } from './types';
+export { MemoryStore, type MemoryStoreOptions } from './memory';
+export { RedisStore, isRedisLikeClient, type RedisLikeClient, type RedisStoreOptions } from './redis';
+export { singleFlight, withLock, type LockOptions } from './lock';
+
+/** True when `value` already implements the `Store` contract. */
+export function isStore(value: unknown): value is Store {
+  if (!value || typeof value !== 'object') return false;
+  const s = value as Record<string, unknown>;
+  return ['get', 'set', 'del', 'setIfAbsent', 'take', 'delIfEquals'].every((m) => typeof s[m] === 'function');
+}
+
+/**
+ * `store` option → a `Store`: nothing gives the memory default, a node-redis / ioredis client is
+ * wrapped in a `RedisStore` with `prefix`, a `Store` is used as it is.
+ */
+export function resolveStore(option: unknown, prefix?: string): Store {
+  if (option === undefined || option === null) return new MemoryStore();
+  if (isStore(option)) return option;
+  if (isRedisLikeClient(option)) return new RedisStore(option, prefix === undefined ? {} : { prefix });
+  throw new WxAuthError('config_error', '"store" must be a node-redis client, an ioredis client or a Store { get, set, del, setIfAbsent, take, delIfEquals }', {
+    field: 'store',
+  });
+}

@@ -1,0 +1,117 @@
+import { MemoryStore } from '../../lib/store/memory';
+import { resolveStore, RedisStore } from '../../lib/store';
+import { withLock, singleFlight } from '../../lib/store/lock';
+import type { Store } from '../../lib/store/types';
+import { createTestRedis, type TestRedis } from '../helpers/redis';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await createTestRedis('store-contract');
+});
+afterAll(async () => {
+  await redis.close();
+});
+
+const cases: Array<[string, () => Store]> = [
+  ['MemoryStore', () => new MemoryStore()],
+  ['RedisStore', () => redis.store],
+];
+
+describe.each(cases)('%s contract', (_name, make) => {
+  let store: Store;
+  let n = 0;
+  const key = (k: string) => `${k}:${n}`;
+  beforeEach(() => {
+    store = make();
+    n++;
+  });
+
+  test('get returns what set stored, undefined for a missing key', async () => {
+    await store.set(key('a'), 'one');
+    expect(await store.get(key('a'))).toBe('one');
+    expect(await store.get(key('missing'))).toBeUndefined();
+  });
+
+  test('del removes a key', async () => {
+    await store.set(key('a'), 'one');
+    await store.del(key('a'));
+    expect(await store.get(key('a'))).toBeUndefined();
+  });
+
+  test('set with a TTL expires the value', async () => {
+    await store.set(key('ttl'), 'x', 0.05);
+    expect(await store.get(key('ttl'))).toBe('x');
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await store.get(key('ttl'))).toBeUndefined();
+  });
+
+  test('setIfAbsent creates once and refuses while the key lives', async () => {
+    expect(await store.setIfAbsent(key('nx'), 'first', 10)).toBe(true);
+    expect(await store.setIfAbsent(key('nx'), 'second', 10)).toBe(false);
+    expect(await store.get(key('nx'))).toBe('first');
+  });
+
+  test('take returns the value once (single use), concurrently too', async () => {
+    await store.set(key('once'), 'v', 10);
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.take(key('once'))));
+    expect(results.filter((r) => r === 'v')).toHaveLength(1);
+    expect(await store.get(key('once'))).toBeUndefined();
+  });
+
+  test('delIfEquals deletes only for the current owner', async () => {
+    await store.set(key('lock'), 'owner-a', 10);
+    expect(await store.delIfEquals(key('lock'), 'owner-b')).toBe(false);
+    expect(await store.get(key('lock'))).toBe('owner-a');
+    expect(await store.delIfEquals(key('lock'), 'owner-a')).toBe(true);
+    expect(await store.get(key('lock'))).toBeUndefined();
+  });
+
+  test('withLock lets one holder in at a time', async () => {
+    let inside = 0;
+    let maxInside = 0;
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        withLock(store, key('mutex'), { ttlMs: 2000, waitMs: 3000, pollMs: 5 }, async () => {
+          inside++;
+          maxInside = Math.max(maxInside, inside);
+          await new Promise((r) => setTimeout(r, 10));
+          inside--;
+        }),
+      ),
+    );
+    expect(maxInside).toBe(1);
+  });
+
+  test('a dead holder blocks others only until the lock TTL', async () => {
+    await store.setIfAbsent(key('dead'), 'ghost', 0.1);
+    const value = await withLock(store, key('dead'), { ttlMs: 1000, waitMs: 2000, pollMs: 10 }, async () => 'got it');
+    expect(value).toBe('got it');
+  });
+});
+
+test('MemoryStore stays bounded by maxEntries', async () => {
+  const store = new MemoryStore({ maxEntries: 100 });
+  for (let i = 0; i < 1000; i++) await store.set(`k${i}`, 'v', 60);
+  expect(store.size).toBeLessThanOrEqual(100);
+  expect(await store.get('k999')).toBe('v');
+});
+
+test('singleFlight shares one call among concurrent callers', async () => {
+  const inFlight = new Map<string, Promise<number>>();
+  let calls = 0;
+  const fn = async () => {
+    calls++;
+    await new Promise((r) => setTimeout(r, 10));
+    return 42;
+  };
+  const values = await Promise.all(Array.from({ length: 50 }, () => singleFlight(inFlight, 'k', fn)));
+  expect(values.every((v) => v === 42)).toBe(true);
+  expect(calls).toBe(1);
+  expect(inFlight.size).toBe(0);
+});
+
+test('resolveStore wraps a node-redis client and names the field for anything else', () => {
+  expect(resolveStore(redis.client, 'p:')).toBeInstanceOf(RedisStore);
+  expect(resolveStore(undefined)).toBeInstanceOf(MemoryStore);
+  expect(() => resolveStore({ nope: true })).toThrow(/"store"/);
+});
