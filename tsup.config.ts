@@ -9,5 +9,5 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   platform: 'node',
-  outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
+  outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.js' }),
 });
