@@ -1,12 +1,28 @@
 /** Unit and integration tests: real Redis, the simulator over HTTP. */
-module.exports = {
+const project = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
+  testTimeout: 20000,
+};
+
+module.exports = {
+  ...project,
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
-  testTimeout: 20000,
   maxWorkers: 2,
+  projects: [
+    { ...project, displayName: 'express5', globals: { EXPRESS_MAJOR: '5' } },
+    // The login flows again on Express 4 (the peer range is ^4.18 || ^5): `express` resolves to
+    // the `express4` alias for the app, the router and the simulator alike.
+    {
+      ...project,
+      displayName: 'express4',
+      testMatch: ['<rootDir>/test/oauth/flows*.test.ts', '<rootDir>/test/wxauth/example-app.test.ts'],
+      moduleNameMapper: { '^express$': 'express4', '^express/package\\.json$': 'express4/package.json' },
+      globals: { EXPRESS_MAJOR: '4' },
+    },
+  ],
 };

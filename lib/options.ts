@@ -101,7 +101,9 @@ export const wxauthOptionsSchema = z
   .strictObject({
     mp: credentials.optional(),
     qrcode: credentials.optional(),
-    mobile: z.union([credentials, z.array(credentials).min(1, 'must list at least one app')]).optional(),
+    // One app or a list; checked in superRefine below so a problem is reported at its own path
+    // (`mobile.1.appid`) rather than as "mobile matches neither form".
+    mobile: z.unknown().optional(),
     miniprogram: credentials.optional(),
     baseUrl: fields.url.optional(),
     storage: z.enum(['session', 'cookie', 'jwt']).optional(),
@@ -133,6 +135,11 @@ export const wxauthOptionsSchema = z
     webCallbackUrl: fields.url.optional(),
   })
   .superRefine((o, ctx) => {
+    if (o.mobile !== undefined) {
+      const schema = Array.isArray(o.mobile) ? z.array(credentials).min(1, 'must list at least one app') : credentials;
+      const result = schema.safeParse(o.mobile);
+      if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: ['mobile', ...issue.path] } as Parameters<typeof ctx.addIssue>[0]);
+    }
     if (o.storage === 'cookie' && !o.cookie) ctx.addIssue({ code: 'custom', path: ['cookie'], message: 'is required when storage is "cookie" (at least { secret })' });
     if (o.storage === 'jwt' && !o.jwt) ctx.addIssue({ code: 'custom', path: ['jwt'], message: 'is required when storage is "jwt"' });
   });

@@ -10,7 +10,9 @@ export function validateOptions<T>(schema: z.ZodType, value: unknown, root = '')
   const result = schema.safeParse(value);
   // The caller's own object is returned (not zod's copy): clients, Buffers and functions keep their identity.
   if (result.success) return value as T;
-  const issue = result.error.issues[0]!;
+  // An unknown key first: `{ appid, secert }` should suggest "secret", not report it missing.
+  const issues = result.error.issues;
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
   const path = [root, ...issue.path.map(String)].filter(Boolean).join('.');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;

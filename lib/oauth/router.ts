@@ -1,18 +1,223 @@
-// STUB — replaced by the OAuth implementation.
-import type { Request, RequestHandler, Response, Router } from 'express';
+import { json, type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { SurfaceDeps } from '../deps';
+import { WxAuthError, isWxAuthError } from '../errors';
+import { completeLogin } from '../identity/complete-login';
+import { requireSession } from '../identity/session';
+import { readCookie } from '../identity/cookie';
 import type { LoginAction } from '../identity/types';
+import { browserApp, finishLogin, resolveAction, resolveScope, startLogin, type BrowserAction } from './flow';
+import { assertSameOrigin, bindingCookieName, ensureBinding, guardNext, routerUrl, sendDefaultError, wantsJson } from './http';
+import { mobileLogin, pickMobileApp } from './mobile';
+import type { StateRecord } from './state';
+import { widgetScript } from './widget';
 
+/** Options of `router.auth(req, res, options)`. */
 export interface AuthStartOptions {
+  /** `mp` (inside WeChat) or `qrcode` (desktop). Default: from the User-Agent (`MicroMessenger` → mp). */
   action?: Extract<LoginAction, 'mp' | 'qrcode'>;
+  /** mp only: `snsapi_base` (default, silent, openid only) or `snsapi_userinfo` (consent page, profile). */
   scope?: 'snsapi_base' | 'snsapi_userinfo';
+  /** Where to go after login; checked against the same origin and `allowedRedirects`. Default: the current URL. */
   next?: string;
 }
+/** Options of `router.requireLogin(options)`: how to start the login when the request has none. */
 export type RequireLoginOptions = Omit<AuthStartOptions, 'next'>;
 
-export function mountOAuth(
-  _router: Router,
-  _deps: SurfaceDeps,
-): { auth(req: Request, res: Response, o?: AuthStartOptions): Promise<void>; requireLogin(o?: RequireLoginOptions): RequestHandler; logout(req: Request, res: Response): Promise<void> } {
-  throw new Error('not implemented yet');
+export const PATHS = {
+  login: '/oauth/wechat/login',
+  callback: '/oauth/wechat/callback',
+  script: '/weixin-login.js',
+  mobile: '/oauth/wechat/mobile',
+  logout: '/oauth/wechat/logout',
+} as const;
+
+interface FailContext {
+  action?: LoginAction | undefined;
+  next: string;
+  /** Answer JSON whatever the request accepts (mobile clients). */
+  json?: boolean;
+}
+
+const ID_FORMAT = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Browser login (mp / qrcode), the QR widget script, mobile code login and logout. The steps
+ * themselves live in `flow.ts` / `mobile.ts`; this file only speaks HTTP.
+ */
+export function mountOAuth(router: Router, deps: SurfaceDeps) {
+  const { ctx, options, identity, hooks } = deps;
+  let mountPath = ''; // where the app mounted us, seen on the first request through the router
+  const parseJson = json({ limit: '16kb' });
+
+  router.use((req, _res, next) => {
+    mountPath = req.baseUrl;
+    next();
+  });
+
+  const callbackUrl = (req: Request) => routerUrl(req, options, mountPath) + PATHS.callback;
+
+  async function redirectToWechat(req: Request, res: Response, action: BrowserAction, scope: ReturnType<typeof resolveScope>, next: string) {
+    if (identity.kind === 'session') requireSession(req); // fail before the WeChat round trip, not after
+    const binding = ensureBinding(ctx, req, res, options);
+    const { url, appid } = await startLogin(ctx, options, { action, scope, next, binding, redirectUri: callbackUrl(req) });
+    ctx.logger.debug?.('login started', { action, scope, appid });
+    res.set('Cache-Control', 'no-store').redirect(302, url);
+  }
+
+  /** Errors of a login step: log safe fields, run the error hook, else the default 4xx page/JSON. */
+  async function fail(req: Request, res: Response, nextFn: NextFunction, error: unknown, { action, next, json: asJson = false }: FailContext) {
+    if (!isWxAuthError(error)) return nextFn(error); // the app's own code (resolveUser, a hook) failed: its error handler decides
+    const meta = { code: error.code, ...(error.errcode === undefined ? {} : { errcode: error.errcode }), ...(action ? { action } : {}) };
+    if (error.status >= 500) ctx.logger.error('login failed', meta);
+    else ctx.logger.warn('login failed', meta);
+    try {
+      if (hooks.error) await hooks.error(req, res, { error, ...(action ? { action } : {}), next, cause: error.cause });
+    } catch (hookError) {
+      return nextFn(hookError);
+    }
+    sendDefaultError(req, res, error, next, asJson);
+  }
+
+  async function auth(req: Request, res: Response, o: AuthStartOptions = {}): Promise<void> {
+    let next = '/';
+    let action: BrowserAction | undefined;
+    try {
+      next = guardNext(req, options, o.next ?? req.originalUrl);
+      action = resolveAction(options, o.action, req.get('User-Agent'));
+      const scope = resolveScope(action, o.scope);
+      if (wantsJson(req)) {
+        // API clients get where to send the user, not a redirect they cannot follow; no state is
+        // stored until the browser actually goes there.
+        const query = new URLSearchParams({ ...(o.action ? { action } : {}), ...(o.scope ? { scope } : {}), next });
+        res.status(401).json({ error: 'WXAUTH_REQUIRED', login: `${routerUrl(req, options, mountPath)}${PATHS.login}?${query}` });
+        return;
+      }
+      await redirectToWechat(req, res, action, scope, next);
+    } catch (error) {
+      await fail(req, res, (e) => Promise.reject(e), error, { action, next });
+    }
+  }
+
+  function requireLogin(o: RequireLoginOptions = {}): RequestHandler {
+    return (req, res, nextFn) => {
+      if (req.wxauth) return nextFn();
+      auth(req, res, o).catch(nextFn);
+    };
+  }
+
+  async function logout(req: Request, res: Response): Promise<void> {
+    await identity.logout(req, res);
+    delete req.wxauth;
+  }
+
+  router.get(PATHS.login, (req, res, nextFn) => {
+    let next = '/';
+    let action: BrowserAction | undefined;
+    (async () => {
+      next = guardNext(req, options, req.query.next);
+      action = resolveAction(options, req.query.action, req.get('User-Agent'));
+      await redirectToWechat(req, res, action, resolveScope(action, req.query.scope), next);
+    })().catch((error) => fail(req, res, nextFn, error, { action, next }));
+  });
+
+  router.get(PATHS.callback, (req, res, nextFn) => {
+    let record: StateRecord | undefined;
+    (async () => {
+      const result = await finishLogin(
+        ctx,
+        options,
+        { code: req.query.code, state: req.query.state, binding: readCookie(req, bindingCookieName(options)) },
+        (r) => (record = r),
+      );
+      const { access, userinfo } = result;
+      const { action, scope, next } = result.record;
+      const { identity: who, token } = await completeLogin(deps, req, res, {
+        openid: access.openid,
+        ...(access.unionid ? { unionid: access.unionid } : {}),
+        appid: result.record.appid,
+        action,
+        ...(userinfo ? { userinfo } : {}),
+        isSnapshotUser: result.isSnapshotUser,
+      });
+      ctx.logger.info?.('login', { action, scope, appid: result.record.appid });
+      const outcome = hooks.success ? await hooks.success(req, res, { action, scope, access, ...(userinfo ? { userinfo } : {}), next, identity: who }) : undefined;
+      if (res.headersSent) return;
+      if (outcome && outcome.upgrade === 'snsapi_userinfo' && action === 'mp' && scope === 'snsapi_base') {
+        // chiki's base-then-userinfo: the user is known only by openid; go round again for the profile.
+        await redirectToWechat(req, res, 'mp', 'snsapi_userinfo', next);
+        return;
+      }
+      res.set('Cache-Control', 'no-store');
+      if (req.query.format === 'json' || wantsJson(req)) {
+        res.json({ openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), action, next, ...(token ? { token } : {}) });
+        return;
+      }
+      res.redirect(302, next);
+    })().catch((error) => fail(req, res, nextFn, error, { ...(record ? { action: record.action } : {}), next: record?.next ?? '/' }));
+  });
+
+  router.get(PATHS.script, (req, res) => {
+    (async () => {
+      const app = browserApp(options, 'qrcode');
+      if (!app) throw new WxAuthError('args_error', 'QR login is not configured (the "qrcode" option)', { status: 404 });
+      const id = str(req.query.id) ?? 'login_container';
+      if (!ID_FORMAT.test(id)) throw new WxAuthError('args_error', '"id" must be an element id');
+      const style = req.query.style === 'white' ? 'white' : 'black';
+      const href = str(req.query.href);
+      const selfRedirect = req.query.self_redirect === 'true' ? true : req.query.self_redirect === 'false' ? false : undefined;
+      const next = guardNext(req, options, req.query.next);
+      const binding = ensureBinding(ctx, req, res, options);
+      const { state } = await startLogin(ctx, options, { action: 'qrcode', scope: 'snsapi_login', next, binding, redirectUri: callbackUrl(req) });
+      const script = widgetScript(ctx.http.endpoints.open, {
+        id,
+        appid: app.appid,
+        redirectUri: callbackUrl(req),
+        state,
+        style,
+        ...(href && /^https:\/\/[^\s"'<>]+$/i.test(href) ? { href } : {}),
+        ...(selfRedirect === undefined ? {} : { selfRedirect }),
+      });
+      res.set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).type('application/javascript').send(script);
+    })().catch((error: unknown) => {
+      const e = isWxAuthError(error) ? error : new WxAuthError('store_error', 'the login could not be prepared');
+      ctx.logger.warn('weixin-login.js failed', { code: e.code });
+      res.status(e.status).set('Cache-Control', 'no-store').type('application/javascript').send(`console.error(${JSON.stringify(`express-wxauth: ${e.code}: ${e.message}`)});\n`);
+    });
+  });
+
+  router.post(PATHS.mobile, (req, res, nextFn) => {
+    (async () => {
+      assertSameOrigin(req, options);
+      await new Promise<void>((resolve, reject) =>
+        parseJson(req, res, (err?: unknown) => (err ? reject(new WxAuthError('args_error', 'the body must be JSON {"code", "appid"?}', { cause: err })) : resolve())),
+      );
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const app = pickMobileApp(options, body.appid);
+      const { access, userinfo, isSnapshotUser } = await mobileLogin(ctx, app, body.code);
+      const { identity: who, token } = await completeLogin(deps, req, res, {
+        openid: access.openid,
+        ...(access.unionid ? { unionid: access.unionid } : {}),
+        appid: app.appid,
+        action: 'mobile',
+        ...(userinfo ? { userinfo } : {}),
+        isSnapshotUser,
+      });
+      ctx.logger.info?.('login', { action: 'mobile', appid: app.appid });
+      if (hooks.success) await hooks.success(req, res, { action: 'mobile', scope: access.scope || 'snsapi_userinfo', access, ...(userinfo ? { userinfo } : {}), next: '', identity: who });
+      if (res.headersSent) return;
+      res.set('Cache-Control', 'no-store').json({ openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), ...(token ? { token } : {}) });
+    })().catch((error) => fail(req, res, nextFn, error, { action: 'mobile', next: '/', json: true })); // mobile clients speak JSON
+  });
+
+  router.post(PATHS.logout, (req, res, nextFn) => {
+    (async () => {
+      assertSameOrigin(req, options);
+      await logout(req, res);
+      if (wantsJson(req)) res.status(204).end();
+      else res.redirect(303, guardNext(req, options, req.query.next));
+    })().catch((error) => fail(req, res, nextFn, error, { next: '/' }));
+  });
+
+  return { auth, requireLogin, logout };
 }

@@ -1,0 +1,92 @@
+/** The example app boots offline (simulator) and logs a user in; also on Express 4 and with Redis. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { createExampleApp, SIM_APPS, type ExampleApp } from '../../example-app/app';
+import { Browser, DESKTOP_UA, WECHAT_UA } from '../oauth/harness';
+import { redisUrl } from '../helpers/redis';
+
+let example: ExampleApp;
+let server: Server;
+let url: string;
+
+async function boot(env: Record<string, string>) {
+  example = await createExampleApp(env);
+  server = await new Promise<Server>((resolve) => {
+    const s = example.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await example.close();
+});
+
+const MP_APP = SIM_APPS.find((a) => a.type === 'mp')!;
+
+test('offline: the simulator starts, mp login goes base → userinfo once, profile and logout work', async () => {
+  await boot({});
+  const simUrl = example.context.simulatorUrl!;
+  expect(simUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const browser = new Browser(url, simUrl, WECHAT_UA);
+
+  const home = await browser.get('/');
+  expect(home.text).toContain('Log in with WeChat (mp)');
+  expect(home.text).toContain('QR login');
+
+  // First login: snsapi_base, unknown user → upgrade → consent page → Approve → profile.
+  const consent = await browser.visit('/oauth/wechat/login?action=mp&next=%2Fprofile');
+  expect(new URL(consent.url).searchParams.get('scope')).toBe('snsapi_userinfo');
+  const profile = await browser.submitSimForm(consent.res, consent.url, { decision: 'approve' });
+  expect(profile.url).toBe(`${url}/profile`);
+  expect(profile.res.text).toContain(example.context.simulator!.openidOf(MP_APP.appid, 'alice'));
+  expect(profile.res.text).toContain('Alice');
+  // Account binding (features/accounts.ts) is wired through resolveUser.
+  const account = await browser.get('/account', { Accept: 'application/json' });
+  expect(account.status).toBe(200);
+  expect(account.body.bindings).toEqual([expect.objectContaining({ action: 'mp', appid: MP_APP.appid })]);
+
+  // Log out, log in again: a known user stays on snsapi_base (no consent page).
+  const out = await browser.post('/oauth/wechat/logout', {}, 'form', { Origin: url });
+  expect(out.status).toBe(303);
+  expect((await browser.get('/')).text).toContain('Log in with WeChat (mp)');
+  const again = await browser.visit('/oauth/wechat/login?action=mp&next=%2Fprofile');
+  expect(again.url).toBe(`${url}/profile`);
+  expect(again.res.text).toContain('Alice');
+});
+
+test('offline: the QR page embeds /weixin-login.js and QR login works', async () => {
+  await boot({});
+  const simUrl = example.context.simulatorUrl!;
+  const browser = new Browser(url, simUrl, DESKTOP_UA);
+  const page = await browser.get('/login/qr');
+  expect(page.text).toContain('<div id="login_container">');
+  const src = page.text.match(/<script src="([^"]+weixin-login\.js[^"]*)"/)![1]!.replace(/&amp;/g, '&');
+  const script = await browser.get(src);
+  expect(script.text).toContain(JSON.stringify(simUrl));
+  const qr = await browser.visit('/profile'); // desktop: requireLogin goes to the QR page
+  expect(new URL(qr.url).pathname).toBe('/connect/qrconnect');
+  const done = await browser.submitSimForm(qr.res, qr.url, { user: 'bob' });
+  expect(done.url).toBe(`${url}/profile`);
+  expect(done.res.text).toContain('qrcode');
+});
+
+test('with REDIS_URL: sessions and state live in Redis', async () => {
+  const prefix = `wxauth-test:example:${randomBytes(4).toString('hex')}:`;
+  await boot({ REDIS_URL: redisUrl(), REDIS_PREFIX: prefix });
+  const browser = new Browser(url, example.context.simulatorUrl!, WECHAT_UA);
+  const consent = await browser.visit('/oauth/wechat/login?action=mp&next=%2Fprofile');
+  await browser.submitSimForm(consent.res, consent.url, { decision: 'approve' });
+  const client = createClient({ url: redisUrl() });
+  await client.connect();
+  try {
+    const keys = await client.keys(`${prefix}*`);
+    expect(keys.some((k) => k.startsWith(`${prefix}sess:`))).toBe(true);
+    if (keys.length) await client.del(keys);
+  } finally {
+    await client.quit();
+  }
+});
