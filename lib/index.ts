@@ -15,3 +15,24 @@ export type { JssdkOptions } from './jssdk/options';
 export type { PayOptions, PayCertificate } from './pay/options';
 export type { JwtOptions } from './identity/jwt-options';
 // SURFACE EXPORTS — each surface adds its public helpers below this line.
+// browser / mobile login and identity (issue 3)
+export type { AuthStartOptions, RequireLoginOptions } from './oauth/router';
+export { buildAuthorizeUrl, buildQrconnectUrl, type OAuthScope } from './oauth/authorize-url';
+export { safeNextUrl, type NextUrlPolicy } from './oauth/next-url';
+// native / mini program / JWT (issue 6)
+export { decryptMiniProgramData, checkRawDataSignature, type MiniProgramEncrypted, type MiniProgramData } from './miniprogram/crypto';
+export type { ApiSessionBody } from './native/api-login';
+export type { JwtAlgorithm } from './identity/jwt-options';
+export type { WxTokenClaims } from './identity/jwt';
+// WeChat Pay v2 (issue 5)
+export { createPay, type PayApi, type CreatePayConfig } from './pay/pay';
+export { signPay, verifyPay, stringToSign, type PaySignType, type PayParams } from './pay/sign';
+export { buildPayXml, parsePayXml, type ParseXmlOptions } from './pay/xml';
+export { decryptRefundInfo } from './pay/crypto';
+export { SUCCESS_REPLY as PAY_NOTIFY_SUCCESS_REPLY } from './pay/notify';
+export type { PayNotifyOptions } from './pay/options';
+export type {
+  PrepayInput, PrepayResponse, JsapiPayParams, AppPayParams, OrderRef, OrderQueryResponse, RefundInput, RefundResponse,
+  RefundQueryInput, RefundQueryResponse, RefundQueryItem, RedPackInput, RedPackResponse, PayNotifyOrder, RefundNotifyInfo,
+  PayNotifyHandler, RefundNotifyHandler, NotifyHandlerResult, OnNotifyOptions, NotifyReply, PayFields, TradeType,
+} from './pay/types';

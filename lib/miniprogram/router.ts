@@ -1,7 +1,113 @@
-// STUB — replaced by mini-program login.
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import type { SurfaceDeps } from '../deps';
+import { WxAuthError } from '../errors';
+import { completeLogin } from '../identity/complete-login';
+import { apiLoginDeps, sessionBody } from '../native/api-login';
+import { apiErrorHandler, bodyObject, handle, header, jsonApiRouter, sendError, stringField, validationFailed } from '../native/http';
+import { checkRawDataSignature, decryptMiniProgramData } from './crypto';
+import { code2Session, MiniSessions } from './session';
 
-export function mountMiniprogram(_router: Router, _deps: SurfaceDeps): void {
-  throw new Error('not implemented yet');
+const MAX_CODE_LENGTH = 512;
+
+/**
+ * Mini-program login (mounted when `miniprogram` is configured):
+ *
+ * - `POST /wx/miniprogram/login {code}` — `wx.login()` code → jscode2session → server-side session;
+ *   answers `{sessionId, unionId, createdAt}` (+ `token` in JWT mode). The session_key stays here.
+ *   Without a code, a valid `X-Session-Id` logs in again (e.g. for a fresh JWT).
+ * - `POST /wx/miniprogram/decrypt {encryptedData, iv, rawData?, signature?}` — the caller proves its
+ *   login with `X-Session-Id` or, failing that, the configured storage (`Authorization: Bearer`
+ *   in JWT mode); answers the decrypted data once `watermark.appid` is ours.
+ * - `DELETE /wx/miniprogram/session` — ends the `X-Session-Id` session → 204.
+ */
+export function mountMiniprogram(router: Router, deps: SurfaceDeps): void {
+  const { ctx, options } = deps;
+  const app = options.miniprogram;
+  if (!app) return;
+  const sessions = new MiniSessions(ctx);
+  const loginDeps = apiLoginDeps(deps);
+  const api = jsonApiRouter(options);
+
+  api.post(
+    '/login',
+    handle(ctx.logger, async (req, res) => {
+      const body = bodyObject(req, res);
+      if (body === false) return;
+      const code = stringField(body, 'code');
+      if (code && code.length > MAX_CODE_LENGTH) return validationFailed(res, 'code', 'invalid');
+      if (!code) {
+        const presented = header(req, 'X-Session-Id');
+        const existing = await sessions.records.get(presented);
+        if (!presented || !existing || existing.appid !== app.appid) return validationFailed(res, 'code');
+        const { token } = await completeLogin(loginDeps, req, res, { openid: existing.openid, ...unionOf(existing.unionid), appid: app.appid, action: 'miniprogram' });
+        res.set('Cache-Control', 'no-store').status(200).json(sessionBody(presented, existing.unionid, existing.createdAt, token));
+        return;
+      }
+      const result = await code2Session(ctx, app, code);
+      const { token } = await completeLogin(loginDeps, req, res, { openid: result.openid, ...unionOf(result.unionid), appid: app.appid, action: 'miniprogram' });
+      // Random, not derived from the session_key: nothing about the key can be learnt from the id.
+      const sessionId = ctx.randomHex(16);
+      const session = await sessions.start(sessionId, app.appid, result);
+      res.set('Cache-Control', 'no-store').status(200).json(sessionBody(sessionId, session.unionid, session.createdAt, token));
+    }),
+  );
+
+  api.post(
+    '/decrypt',
+    handle(ctx.logger, async (req, res) => {
+      const body = bodyObject(req, res);
+      if (body === false) return;
+      const who = await caller(req, deps, sessions, app.appid);
+      if (!who) return sendError(res, 401, 'Log in first: send the X-Session-Id from /wx/miniprogram/login (or your Bearer token)', 'login_required');
+      const encryptedData = stringField(body, 'encryptedData');
+      const iv = stringField(body, 'iv');
+      if (!encryptedData) return validationFailed(res, 'encryptedData');
+      if (!iv) return validationFailed(res, 'iv');
+      const rawData = body?.rawData;
+      if (rawData !== undefined && typeof rawData !== 'string') return validationFailed(res, 'rawData', 'invalid');
+      const signature = stringField(body, 'signature');
+      if (rawData !== undefined && !signature) return validationFailed(res, 'signature');
+      const sessionKey = await sessions.sessionKey(app.appid, who.openid);
+      if (!sessionKey) return sendError(res, 401, 'The session key has expired: call wx.login() and log in again', 'login_required');
+      if (rawData !== undefined && !checkRawDataSignature(rawData, sessionKey, signature!)) {
+        return sendError(res, 400, 'rawData does not match its signature', 'sign_error');
+      }
+      const data = decryptMiniProgramData({ sessionKey, encryptedData, iv, appid: app.appid });
+      // Data carrying an openId must be this user's (it is, unless keys got mixed up somewhere).
+      if (typeof data.openId === 'string' && data.openId !== who.openid) {
+        throw new WxAuthError('decrypt_error', 'the data could not be decrypted for this session and mini program');
+      }
+      res.set('Cache-Control', 'no-store').status(200).json(data);
+    }),
+  );
+
+  // Log out: the session and the user's session_key are forgotten (the next wx.login makes new ones).
+  api.delete(
+    '/session',
+    handle(ctx.logger, async (req, res) => {
+      const presented = header(req, 'X-Session-Id');
+      if (!presented) return validationFailed(res, 'X-Session-Id');
+      await sessions.end(presented, app.appid);
+      res.status(204).end();
+    }),
+  );
+
+  api.use(apiErrorHandler(ctx.logger));
+  router.use('/wx/miniprogram', api);
+}
+
+/** Who is asking: the `X-Session-Id` session, else a verified mini-program login of this app. */
+async function caller(req: Request, deps: SurfaceDeps, sessions: MiniSessions, appid: string): Promise<{ openid: string } | undefined> {
+  const presented = header(req, 'X-Session-Id');
+  if (presented) {
+    // A session id that is presented but dead is an answer in itself: no fallback to another login.
+    const session = await sessions.records.get(presented);
+    return session && session.appid === appid ? { openid: session.openid } : undefined;
+  }
+  const identity = req.wxauth ?? (await deps.identity.read(req));
+  return identity && identity.action === 'miniprogram' && identity.appid === appid ? { openid: identity.openid } : undefined;
+}
+
+function unionOf(unionid: string | undefined): { unionid?: string } {
+  return unionid ? { unionid } : {};
 }
