@@ -1,2 +1,145 @@
-// STUB — replaced by the WeChat simulator.
-export {};
+/**
+ * An offline WeChat: the open, api and pay hosts on one port, for tests and local development.
+ *
+ *   const sim = createSimulator({ apps: [{ appid: 'wxmp000000000001', secret: 's', type: 'mp' }] });
+ *   const { url, close } = await sim.listen();   // endpoints = { open: url, api: url, pay: url }
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { IssueCodeOptions, SimLogEntry, SimServer, Simulator, SimulatorOptions } from './types';
+import { checkOptions } from './options';
+import { SimState } from './state';
+import { Faults } from './faults';
+import { openHost } from './open-host';
+import { snsRoutes } from './sns';
+import { cgiBinRoutes } from './cgi-bin';
+import { param } from './http';
+import { avatarSvg, homePage } from './pages';
+import { mountPayHost } from './pay-host';
+
+export type {
+  FaultSpec,
+  IssueCodeOptions,
+  SentTemplate,
+  SimApp,
+  SimAppType,
+  SimFaults,
+  SimLogEntry,
+  SimMerchant,
+  SimServer,
+  SimPay,
+  SimUserProfile,
+  Simulator,
+  SimulatorOptions,
+} from './types';
+
+const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
+
+/** Build a simulator. Options are checked now: a bad one throws a `config_error` naming the field. */
+export function createSimulator(options: SimulatorOptions): Simulator {
+  const { apps, merchants = [], now = Date.now, users } = checkOptions(options);
+  const state = new SimState(apps, () => now(), users);
+  const faults = new Faults();
+  const resetHooks: Array<() => void> = [];
+  let baseUrl: string | undefined;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // The log: method, path and appid only — never the query (it carries secrets, codes, tokens).
+  app.use((req, res, next) => {
+    const entry: SimLogEntry = { method: req.method, path: req.path, time: state.now() };
+    const appid = param(req.query, 'appid');
+    if (appid && state.app(appid)) entry.appid = appid;
+    state.log.push(entry);
+    res.locals.simLog = entry;
+    next();
+  });
+  app.use(faults.middleware());
+
+  app.get('/', (req, res) => {
+    res.type('html').send(homePage(apps, `${req.protocol}://${req.get('host') ?? ''}`));
+  });
+  app.get('/sim/avatar/:file', (req, res) => {
+    const user = String(req.params.file).replace(/\.svg$/, '');
+    res.set('Cache-Control', 'public, max-age=3600').type('image/svg+xml').send(avatarSvg(user));
+  });
+  app.use(openHost(state));
+  app.use(snsRoutes(state));
+  app.use(cgiBinRoutes(state));
+
+  // `pay` is filled in below, once the pay host is mounted with this very object.
+  const sim: { -readonly [K in keyof Simulator]: Simulator[K] } = {
+    app,
+    apps,
+    merchants,
+    get url() {
+      return baseUrl;
+    },
+    listen: (port = 0, host = '127.0.0.1') => listen(port, host),
+    issueCode(appid: string, opts: IssueCodeOptions = {}) {
+      const target = state.app(appid);
+      if (!target) throw new Error(`simulator.issueCode: unknown appid "${appid}"`);
+      const scope = opts.scope ?? (target.type === 'qrcode' ? 'snsapi_login' : 'snsapi_userinfo');
+      return state.issueCode(appid, opts.user ?? 'alice', scope, opts.snapshotUser);
+    },
+    openidOf: (appid, user) => state.openidOf(appid, user),
+    unionidOf: (user) => state.unionidOf(user),
+    sessionKeyOf: (appid, user) => state.sessionKey(appid, user),
+    userOf: (appid, openid) => state.userOf(appid, openid),
+    faults,
+    calls: (path) => state.log.filter((e) => e.path === path).length,
+    tokenFetches: (appid) => state.log.filter((e) => TOKEN_PATHS.has(e.path) && e.appid === appid).length,
+    log: state.log,
+    sentTemplates: state.sentTemplates,
+    ticketsOf: (appid) => state.ticketsOf(appid),
+    reset() {
+      state.reset();
+      faults.clear();
+      for (const hook of resetHooks) hook();
+    },
+    onReset: (fn) => void resetHooks.push(fn),
+    now: () => state.now(),
+    pay: undefined as unknown as Simulator['pay'],
+  };
+
+  // The pay host (owned by the pay engineer) sees the simulator: clock, merchants, log, faults.
+  const payRouter = express.Router();
+  sim.pay = mountPayHost(payRouter, sim);
+  app.use(payRouter);
+
+  app.use((_req, res) => {
+    res.status(404).json({ errcode: 40066, errmsg: 'invalid url' });
+  });
+  app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    // Never echo the error: it could hold request data.
+    if (!res.headersSent) res.status(500).json({ errcode: -1, errmsg: 'system error' });
+  });
+
+  function listen(port: number, host: string): Promise<SimServer> {
+    return new Promise((resolve, reject) => {
+      const server = http.createServer(app);
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        const { port: actual } = server.address() as AddressInfo;
+        const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+        baseUrl = url;
+        let closing: Promise<void> | undefined;
+        const close = () =>
+          (closing ??= new Promise<void>((done) => {
+            faults.cancelTimers();
+            server.close(() => done());
+            // Keep-alive clients and delayed requests must not hold the server open.
+            server.closeAllConnections();
+          }));
+        resolve({ url, port: actual, close });
+      });
+    });
+  }
+
+  return sim;
+}
+
+export { DEMO_APPS, DEMO_MERCHANT, demoOptions } from './demo';

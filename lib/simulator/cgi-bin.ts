@@ -1,0 +1,83 @@
+import express, { type Router } from 'express';
+import type { SimState } from './state';
+import { fail } from './state';
+import { jsonBody, jsonRoute, noteAppid, param, rawBody } from './http';
+
+/**
+ * The api host's `/cgi-bin/*`: the basic access token (two lineages, `/cgi-bin/token` and
+ * `stable_token`, isolated from each other as at WeChat), the jsapi ticket and template messages.
+ */
+export function cgiBinRoutes(state: SimState): Router {
+  const router = express.Router();
+
+  // Every call issues a NEW token; the previous one keeps working for 5 minutes, then 40001.
+  router.get(
+    '/cgi-bin/token',
+    jsonRoute((req, res) => {
+      const appid = param(req.query, 'appid');
+      noteAppid(state, res, appid);
+      if (param(req.query, 'grant_type') !== 'client_credential') fail(40002);
+      const app = state.authenticate(appid, param(req.query, 'secret'));
+      const { token, expiresIn } = state.issueBasicToken(app.appid, 'token');
+      return { access_token: token, expires_in: expiresIn };
+    }),
+  );
+
+  // Idempotent while valid: the same token with its remaining lifetime, unless force_refresh.
+  router.post(
+    '/cgi-bin/stable_token',
+    rawBody,
+    jsonRoute((req, res) => {
+      const body = jsonBody(req);
+      const appid = typeof body.appid === 'string' ? body.appid : undefined;
+      noteAppid(state, res, appid);
+      if (body.grant_type !== 'client_credential') fail(40002);
+      const app = state.authenticate(appid, body.secret);
+      const force = body.force_refresh === true || body.force_refresh === 'true';
+      const { token, expiresIn } = state.stableToken(app.appid, force);
+      return { access_token: token, expires_in: expiresIn };
+    }),
+  );
+
+  router.get(
+    '/cgi-bin/ticket/getticket',
+    jsonRoute((req, res) => {
+      const appid = state.basicTokenApp(param(req.query, 'access_token'));
+      noteAppid(state, res, appid);
+      const type = param(req.query, 'type') ?? 'jsapi';
+      if (type !== 'jsapi' && type !== 'wx_card') fail(40097);
+      const { ticket, expiresIn } = state.ticket(appid, type);
+      return { errcode: 0, errmsg: 'ok', ticket, expires_in: expiresIn };
+    }),
+  );
+
+  router.post(
+    '/cgi-bin/message/template/send',
+    rawBody,
+    jsonRoute((req, res) => {
+      const appid = state.basicTokenApp(param(req.query, 'access_token'));
+      noteAppid(state, res, appid);
+      const body = jsonBody(req);
+      const touser = typeof body.touser === 'string' ? body.touser : '';
+      if (!touser || state.userOf(appid, touser) === undefined) fail(40003);
+      const templateId = typeof body.template_id === 'string' ? body.template_id.trim() : '';
+      if (!templateId) fail(40037);
+      const data = body.data;
+      if (!data || typeof data !== 'object' || Array.isArray(data)) fail(47001);
+      const msgid = state.nextMsgid();
+      state.sentTemplates.push({
+        appid,
+        msgid,
+        touser,
+        template_id: templateId,
+        ...(typeof body.url === 'string' ? { url: body.url } : {}),
+        ...(body.miniprogram && typeof body.miniprogram === 'object' ? { miniprogram: body.miniprogram as { appid?: string; pagepath?: string } } : {}),
+        data: data as Record<string, unknown>,
+        time: state.now(),
+      });
+      return { errcode: 0, errmsg: 'ok', msgid };
+    }),
+  );
+
+  return router;
+}

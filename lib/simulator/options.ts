@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { validateOptions } from '../validate';
+import { WxAuthError } from '../errors';
+import type { SimulatorOptions } from './types';
+
+const appSchema = z.strictObject({
+  appid: z.string({ error: 'must be a string (the AppID)' }).regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be an AppID such as "wx1234567890abcdef"'),
+  secret: z.string({ error: 'must be a string (the AppSecret)' }).min(1, 'must not be empty'),
+  type: z.enum(['mp', 'qrcode', 'mobile', 'miniprogram']),
+  name: z.string().optional(),
+  redirectDomains: z.array(z.string().min(1)).optional(),
+  unionid: z.boolean().optional(),
+});
+
+// Merchants keep extra fields: the pay host may need more than the v2 key.
+const merchantSchema = z.looseObject({
+  mchid: z.string({ error: 'must be a string of digits' }).regex(/^\d{1,32}$/, 'must be a string of digits'),
+  key: z.string({ error: 'must be a string (the 32-character API key)' }).min(1, 'must not be empty'),
+  appid: z.string().optional(),
+});
+
+const profileSchema = z.strictObject({
+  nickname: z.string().optional(),
+  sex: z.number().int().optional(),
+  province: z.string().optional(),
+  city: z.string().optional(),
+  country: z.string().optional(),
+  headimgurl: z.string().optional(),
+  isSnapshotUser: z.boolean().optional(),
+});
+
+const schema = z.strictObject({
+  apps: z.array(appSchema),
+  merchants: z.array(merchantSchema).optional(),
+  now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function returning milliseconds').optional(),
+  users: z.record(z.string(), profileSchema).optional(),
+});
+
+/** Check `createSimulator` options; a bad one throws a `config_error` naming the field (never its value). */
+export function checkOptions(options: SimulatorOptions): SimulatorOptions {
+  const checked = validateOptions<SimulatorOptions>(schema, options, 'simulator');
+  const seen = new Set<string>();
+  checked.apps.forEach((app, i) => {
+    if (seen.has(app.appid)) throw new WxAuthError('config_error', `"simulator.apps.${i}.appid" is a duplicate`, { field: `simulator.apps.${i}.appid` });
+    seen.add(app.appid);
+  });
+  return checked;
+}

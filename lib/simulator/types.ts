@@ -1,0 +1,176 @@
+import type { Express } from 'express';
+import type { mountPayHost } from './pay-host';
+
+/** The pay host's handle (orders, cashier, notifies), as `lib/simulator/pay-host.ts` defines it. */
+export type SimPay = ReturnType<typeof mountPayHost>;
+
+/** The four kinds of WeChat app the simulator knows; each answers a different login flow. */
+export type SimAppType = 'mp' | 'qrcode' | 'mobile' | 'miniprogram';
+
+/** One WeChat app registered with the simulator. */
+export interface SimApp {
+  /** The AppID, e.g. `"wxmp000000000001"`. */
+  appid: string;
+  /** The AppSecret the app must present on `/sns/*` and `/cgi-bin/*`. */
+  secret: string;
+  /** `mp` official account, `qrcode` website app, `mobile` native app, `miniprogram` mini program. */
+  type: SimAppType;
+  /** Shown on the consent / QR pages and the home page. Default: the appid. */
+  name?: string;
+  /**
+   * Hosts allowed in `redirect_uri` (WeChat's "网页授权域名" / "授权回调域"). Each entry matches the
+   * URL's host (`example.com:3000`) or hostname (`example.com`); qrcode apps also accept subdomains.
+   * Unset: any host is accepted (convenient for tests on random ports).
+   */
+  redirectDomains?: string[];
+  /** Whether the app is bound to an open-platform account, i.e. responses carry `unionid`. Default true. */
+  unionid?: boolean;
+}
+
+/** A WeChat Pay merchant for the pay host (`lib/simulator/pay-host.ts`). Extra fields are kept as given. */
+export interface SimMerchant {
+  /** Merchant id (`mch_id`), digits. */
+  mchid: string;
+  /** The v2 API key (32 characters) used to sign requests and responses. */
+  key: string;
+  /** The appid orders are made for, when the merchant is bound to one. */
+  appid?: string;
+  [extra: string]: unknown;
+}
+
+/** Per-user overrides of the simulated profile (`/sns/userinfo`). */
+export interface SimUserProfile {
+  nickname?: string;
+  /** 0 unknown, 1 male, 2 female (WeChat now always answers 0). */
+  sex?: number;
+  province?: string;
+  city?: string;
+  country?: string;
+  headimgurl?: string;
+  /** Answer `is_snapshotuser: 1` on the code exchange (a "snapshot page" virtual user). */
+  isSnapshotUser?: boolean;
+}
+
+export interface SimulatorOptions {
+  /** The apps the simulator accepts. AppIDs must be unique. */
+  apps: SimApp[];
+  /** Merchants for the pay host. */
+  merchants?: SimMerchant[];
+  /** Clock in milliseconds, for code / token expiry. Default `Date.now`. */
+  now?: () => number;
+  /** Profile overrides keyed by user name (`alice`, `bob`, …). */
+  users?: Record<string, SimUserProfile>;
+}
+
+/**
+ * A fault for the next `times` requests to one exact path (any host, any method, query ignored).
+ * Give `errcode` (answer WeChat's JSON error), `status` (an HTTP error, e.g. 500 with an HTML page
+ * or a malformed JSON body), `delayMs` (answer late, then normally — or with the other fault if
+ * one is also given), or `destroy` (cut the connection without an answer).
+ */
+export interface FaultSpec {
+  /** Answer `{ errcode, errmsg }` with HTTP 200, as WeChat does. */
+  errcode?: number;
+  /** errmsg for `errcode`; default WeChat's usual text for that errcode. */
+  errmsg?: string;
+  /** Answer with this HTTP status. */
+  status?: number;
+  /** Body for `status`: a string is sent as is, anything else as JSON. Default a small HTML error page. */
+  body?: unknown;
+  /** Content-Type for `status`. Default `text/html` for a string body, `application/json` otherwise. */
+  contentType?: string;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Destroy the socket instead of answering (a network error for the client). */
+  destroy?: boolean;
+  /** How many requests the fault applies to. Default 1. */
+  times?: number;
+}
+
+export interface SimFaults {
+  /** Make the next `spec.times` requests to `path` fail as described. Faults on one path queue up in order. */
+  inject(path: string, spec: FaultSpec): void;
+  /** Remove every pending fault. */
+  clear(): void;
+  /** Faults still waiting, per path. */
+  pending(path?: string): number;
+}
+
+/** One request as the simulator saw it. Never holds a secret, code, token or query string. */
+export interface SimLogEntry {
+  method: string;
+  path: string;
+  /** `now()` when the request arrived. */
+  time: number;
+  /** The appid the request named, when it named one. */
+  appid?: string;
+}
+
+/** A template message accepted by `/cgi-bin/message/template/send`. */
+export interface SentTemplate {
+  appid: string;
+  msgid: number;
+  touser: string;
+  template_id: string;
+  url?: string;
+  miniprogram?: { appid?: string; pagepath?: string };
+  data: Record<string, unknown>;
+  time: number;
+}
+
+export interface IssueCodeOptions {
+  /** Who logs in. Default `alice`. */
+  user?: string;
+  /** Scope bound to the code. Default: `snsapi_login` for qrcode apps, `snsapi_userinfo` otherwise. */
+  scope?: string;
+  /** Mark the user as a snapshot-page virtual user (`is_snapshotuser: 1`). */
+  snapshotUser?: boolean;
+}
+
+export interface SimServer {
+  /** `http://127.0.0.1:<port>`: use it for the open, api and pay endpoints alike. */
+  url: string;
+  port: number;
+  /** Stop listening, cancel delayed answers and drop open connections. */
+  close(): Promise<void>;
+}
+
+export interface Simulator {
+  /** The Express app (mount it elsewhere or use `listen`). */
+  readonly app: Express;
+  readonly apps: readonly SimApp[];
+  readonly merchants: readonly SimMerchant[];
+  /** Base URL once `listen()` resolved, else undefined. */
+  readonly url: string | undefined;
+  /** Start an HTTP server. Default port 0 (a free one) on 127.0.0.1. */
+  listen(port?: number, host?: string): Promise<SimServer>;
+  /** A fresh single-use code, as the app / OpenSDK / `wx.login` would get it. */
+  issueCode(appid: string, options?: IssueCodeOptions): string;
+  /** The user's openid in that app (28 characters, stable). */
+  openidOf(appid: string, user: string): string;
+  /** The user's unionid (same across apps, stable). */
+  unionidOf(user: string): string;
+  /** The mini program `session_key` currently valid for the user (base64 of 16 bytes). */
+  sessionKeyOf(appid: string, user: string): string;
+  /** The user behind an openid the simulator handed out, if any. */
+  userOf(appid: string, openid: string): string | undefined;
+  readonly faults: SimFaults;
+  /** How many requests reached `path` (exact, query ignored), counting faulted ones. */
+  calls(path: string): number;
+  /** Requests to `/cgi-bin/token` and `/cgi-bin/stable_token` naming `appid`. */
+  tokenFetches(appid: string): number;
+  /** Every request so far, oldest first. */
+  readonly log: SimLogEntry[];
+  /** Template messages accepted so far. */
+  readonly sentTemplates: SentTemplate[];
+  /** The jsapi tickets issued for an app, newest last (to check a JSSDK signature). */
+  ticketsOf(appid: string): string[];
+  /** Forget codes, tokens, tickets, session keys, the log, sent messages and faults. */
+  reset(): void;
+  /** Run `fn` on every `reset()` (the pay host uses this to forget orders). */
+  onReset(fn: () => void): void;
+  /** The simulator's clock in ms. */
+  now(): number;
+  /** The pay host: orders, cashier page, notifies (see `lib/simulator/pay-host.ts`). */
+  readonly pay: SimPay;
+}
