@@ -19,6 +19,9 @@ button{font-size:16px;padding:10px 18px;border-radius:6px;border:0;cursor:pointe
 input{font-size:15px;padding:6px 8px;border:1px solid #ccc;border-radius:4px;width:160px}
 .error{color:#fa5151}code{background:#f5f5f5;padding:1px 4px;border-radius:3px}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;font-size:13px}
+/* Inside the WxLogin widget's 300×400 iframe: everything fits without scrolling. */
+@media (max-width:360px){main{margin:0;padding:8px 12px;box-shadow:none;border-radius:0}#qrcode{width:120px;height:120px}
+h1{font-size:15px;margin-bottom:4px}p{margin:4px 0}button{font-size:14px;padding:6px 10px}.sim{margin-top:4px}}
 </style></head>
 <body><main>${body}<p class="sim">WeChat simulator (express-wxauth) — not the real WeChat.</p></main>${script}</body></html>`;
 }

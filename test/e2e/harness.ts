@@ -1,0 +1,39 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createExampleApp, type ExampleApp } from '../../example-app/app';
+import { launchChromium, SCREENSHOTS } from './browser';
+
+export interface Running {
+  example: ExampleApp;
+  url: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** The example app exactly as `npm start` runs it (offline, on the simulator), plus Chromium. */
+export async function startExample(env: Record<string, string> = {}): Promise<Running> {
+  const example = await createExampleApp(env);
+  const server = await new Promise<Server>((resolve) => {
+    const s = example.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await launchChromium();
+  return {
+    example,
+    url,
+    browser,
+    async close() {
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await example.close();
+    },
+  };
+}
+
+/** A screenshot for the docs (docs/screenshots/<name>.png). */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
