@@ -8,6 +8,19 @@ export type PayCertificate =
   /** PEM `apiclient_cert.pem` and `apiclient_key.pem`. */
   | { cert: string | Buffer; key: string | Buffer };
 
+/** How payment notifies are processed once (see "Notifies" in the README). */
+export interface PayNotifyOptions {
+  /**
+   * How long one process may hold a notify while its handler runs, in seconds; a crashed holder
+   * blocks the next delivery for at most this long. It must outlast your handler. Default 120.
+   */
+  lockSeconds?: number;
+  /** How long a concurrent delivery waits for the holder to finish before answering FAIL (WeChat retries), ms. Default 5000. */
+  waitMs?: number;
+  /** How long a processed transaction is remembered, in days. WeChat retries for about 24 h. Default 30. */
+  rememberDays?: number;
+}
+
 export interface PayOptions {
   /** The AppID the payments belong to (mp, mini program or mobile app). */
   appid: string;
@@ -15,28 +28,55 @@ export interface PayOptions {
   mchid: string;
   /** API key (API密钥), 32 characters. Never logged. */
   key: string;
-  /** Full notify URL; default `<baseUrl>/wxpay/<type>/callback` on the router's origin. */
+  /**
+   * Full notify URL. `:type` in it is replaced by the order's `type` (`refund` for refund
+   * notifies). Default `<baseUrl>/wxpay/:type/callback`; set it when the router is mounted
+   * under a path or `baseUrl` is not set.
+   */
   notifyUrl?: string;
-  /** Default `MD5`. */
+  /** Refund notify URL. Default: `notifyUrl` with `:type` = `refund`, else `<baseUrl>/wxpay/refund/callback`. */
+  refundNotifyUrl?: string;
+  /** Default `MD5`. Responses and JSAPI/APP pay parameters are signed the same way. */
   signType?: 'MD5' | 'HMAC-SHA256';
-  /** Needed for `refund` and `sendRedPack`. */
+  /** Needed for `refund` and `sendRedPack`; loaded once at start-up (a bad one is a `config_error`). */
   cert?: PayCertificate;
+  /**
+   * Extra CA certificate(s) (PEM) to trust for the pay host. WeChat's real host needs none: this
+   * is for a test double such as the simulator's TLS listener.
+   */
+  ca?: string | Buffer;
   /** Red packet sender name (send_name). */
   sendName?: string;
-  /** Server IP for `spbill_create_ip` / `client_ip` where the call has no user request. */
+  /** Server IP for `spbill_create_ip` / `client_ip` when the call does not pass one. No default. */
   clientIp?: string;
+  /** Exactly-once processing of notifies. */
+  notify?: PayNotifyOptions;
 }
 
 const buffer = z.custom<Buffer>((v) => Buffer.isBuffer(v), 'must be a Buffer');
-const pem = z.union([z.string(), buffer]);
+const pem = z.union([z.string(), buffer], { error: 'must be a PEM string or a Buffer' });
+const ip = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 
 export const payOptionsSchema = z.strictObject({
   appid: fields.appid,
   mchid: z.string({ error: 'must be a string of digits' }).regex(/^\d{6,32}$/, 'must be a string of digits'),
   key: z.string({ error: 'must be a string' }).length(32, 'must be 32 characters (the API key from the merchant platform)'),
   notifyUrl: fields.url.optional(),
+  refundNotifyUrl: fields.url.optional(),
   signType: z.enum(['MD5', 'HMAC-SHA256']).optional(),
-  cert: z.union([z.strictObject({ pfx: buffer, passphrase: z.string().optional() }), z.strictObject({ cert: pem, key: pem })]).optional(),
-  sendName: z.string().min(1).max(32).optional(),
-  clientIp: z.ipv4({ error: 'must be an IPv4 address' }).optional(),
+  cert: z
+    .union([z.strictObject({ pfx: buffer, passphrase: z.string().optional() }), z.strictObject({ cert: pem, key: pem })], {
+      error: 'must be { pfx, passphrase? } (apiclient_cert.p12) or { cert, key } (PEM)',
+    })
+    .optional(),
+  ca: pem.optional(),
+  sendName: z.string().min(1).max(32, 'must be at most 32 characters').optional(),
+  clientIp: ip.optional(),
+  notify: z
+    .strictObject({
+      lockSeconds: z.number().positive().max(3600).optional(),
+      waitMs: z.number().int().min(0).max(60_000).optional(),
+      rememberDays: z.number().positive().max(365).optional(),
+    })
+    .optional(),
 });

@@ -1,9 +1,46 @@
-// STUB — replaced by WeChat Pay.
-import type { Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { SurfaceDeps } from '../deps';
+import { NOTIFY_MAX_BYTES } from './notify';
+import { createPayApi, type PayApi } from './pay';
+import type { NotifyReply } from './types';
+import { buildPayXml } from './xml';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface PayApi {}
-export function mountPay(_router: Router, _deps: SurfaceDeps): PayApi {
-  throw new Error('not implemented yet');
+export type { PayApi } from './pay';
+
+/**
+ * The notify routes: `POST /wxpay/refund/callback` and `POST /wxpay/:type/callback`. Raw body,
+ * 64 KB at most; the routes only read the body and send what the core decides.
+ * `refund` is registered first, so it is never taken for an order `type` (the core refuses that
+ * type too), under Express 4 and 5 alike.
+ */
+export function mountPay(router: Router, deps: SurfaceDeps): PayApi {
+  const api = createPayApi(deps.ctx, deps.options.pay!, deps.options.baseUrl);
+  const raw = express.raw({ type: () => true, limit: NOTIFY_MAX_BYTES });
+  router.post('/wxpay/refund/callback', raw, async (req: Request, res: Response) => {
+    send(res, await api.handleRefundNotify(bodyOf(req)));
+  }, bodyError);
+  router.post('/wxpay/:type/callback', raw, async (req: Request, res: Response) => {
+    send(res, await api.handleNotify(bodyOf(req), String(req.params.type)));
+  }, bodyError);
+  return api;
+}
+
+/** The body as the parser left it; an app-level text/raw parser that ran first is fine too. */
+function bodyOf(req: Request): string | Buffer {
+  const body: unknown = req.body;
+  if (Buffer.isBuffer(body) || typeof body === 'string') return body;
+  // An XML parser mounted before us turned the body into an object: the exact bytes (and so the
+  // signature) are gone. Refuse rather than guess.
+  return '';
+}
+
+function send(res: Response, reply: NotifyReply): void {
+  res.status(reply.status).type(reply.contentType).send(reply.body);
+}
+
+/** Body parser failures (too large, aborted) still answer in WeChat's format. */
+function bodyError(error: { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) return next(error);
+  const status = error?.status === 413 || error?.type === 'entity.too.large' ? 413 : 400;
+  res.status(status).type('application/xml; charset=utf-8').send(buildPayXml({ return_code: 'FAIL', return_msg: status === 413 ? 'too large' : 'invalid body' }));
 }

@@ -87,7 +87,9 @@ export class MemoryStore implements Store {
     const expiresAt = ttlSeconds && ttlSeconds > 0 ? this.now() + ttlSeconds * 1000 : Infinity;
     this.entries.delete(key); // re-insert so Map order follows write time
     this.entries.set(key, { value, expiresAt });
-    if (++this.writesSinceSweep >= 1000 || this.entries.size > this.maxEntries) this.sweep();
+    // Sweeping walks every entry, so do it once per `size` writes (amortised O(1) per write),
+    // or at once when over the bound.
+    if (++this.writesSinceSweep >= Math.max(1000, this.entries.size) || this.entries.size > this.maxEntries) this.sweep();
   }
 
   private sweep(): void {

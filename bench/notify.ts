@@ -1,0 +1,203 @@
+/**
+ * Payment notifies per second: our `POST /wxpay/:type/callback` vs the `tenpay` package's Express
+ * middleware, in the same run, on loopback, with autocannon (same duration and connections).
+ *
+ *   node_modules/.bin/tsx bench/notify.ts            (REDIS_URL, default redis://127.0.0.1:6379)
+ *
+ * Each server runs in its own child process (one core for it, one for autocannon). Every request
+ * is a valid, signed notify. Scenarios:
+ *   - distinct: a new transaction_id per request — ours verifies, takes the Redis lock, runs the
+ *     handler and writes the done mark; tenpay verifies and calls the handler (it has no once-only
+ *     processing: the app must add its own).
+ *   - repeat: 1 000 notifies already processed, sent again (what WeChat's retries look like) —
+ *     ours answers SUCCESS from the done mark without calling the handler.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import express from 'express';
+import { createClient } from 'redis';
+import { wxauth } from '../lib';
+import { signPay } from '../lib/pay/sign';
+import { buildPayXml } from '../lib/pay/xml';
+
+const requireBench = createRequire(path.join(__dirname, 'package.json'));
+const APPID = 'wxbench000000001';
+const MCHID = '1900000109';
+const KEY = 'benchkey0123456789abcdefghijklmn';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PATH = '/wxpay/pay/callback';
+
+type Kind = 'ours-redis' | 'ours-memory' | 'tenpay';
+
+// ---- child: one server --------------------------------------------------------------------------
+
+async function serve(kind: Kind, prefix: string): Promise<void> {
+  const app = express();
+  app.disable('x-powered-by');
+  let handled = 0;
+  if (kind === 'tenpay') {
+    const Tenpay = requireBench('tenpay') as {
+      init(config: Record<string, string>): { middlewareForExpress(type: string): express.RequestHandler };
+    };
+    const api = Tenpay.init({ appid: APPID, mchid: MCHID, partnerKey: KEY });
+    app.post(PATH, express.text({ type: () => true, limit: '64kb' }), api.middlewareForExpress('pay'), (_req, res) => {
+      handled++;
+      (res as express.Response & { reply(msg?: string): void }).reply();
+    });
+  } else {
+    const redis = kind === 'ours-redis' ? createClient({ url: REDIS_URL }) : undefined;
+    await redis?.connect();
+    const router = wxauth({
+      pay: { appid: APPID, mchid: MCHID, key: KEY },
+      baseUrl: 'http://127.0.0.1',
+      ...(redis ? { store: redis, storePrefix: prefix } : {}),
+      logger: { warn: () => undefined, error: () => undefined },
+    });
+    router.pay.onNotify(async () => void handled++);
+    app.use(router);
+  }
+  const server = app.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    process.stdout.write(`LISTENING ${port}\n`);
+  });
+  process.on('message', (m) => {
+    if (m === 'count') process.send?.({ handled });
+  });
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+// ---- parent: load and compare -------------------------------------------------------------------
+
+let seq = 0;
+function notify(transactionId?: string): string {
+  seq++;
+  const fields: Record<string, string> = {
+    return_code: 'SUCCESS',
+    result_code: 'SUCCESS',
+    appid: APPID,
+    mch_id: MCHID,
+    nonce_str: randomBytes(8).toString('hex'),
+    openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+    is_subscribe: 'N',
+    trade_type: 'JSAPI',
+    bank_type: 'OTHERS',
+    total_fee: '100',
+    cash_fee: '100',
+    fee_type: 'CNY',
+    transaction_id: transactionId ?? `42000${Date.now()}${String(seq).padStart(9, '0')}`,
+    out_trade_no: `B${seq}`,
+    time_end: '20250101120000',
+  };
+  return buildPayXml({ ...fields, sign: signPay(fields, KEY) });
+}
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+}
+
+function start(kind: Kind, prefix: string): Promise<Started> {
+  const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [__filename, 'serve', kind, prefix], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} server exited (${code})`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /LISTENING (\d+)/.exec(d.toString());
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+    });
+  });
+}
+
+function handledBy(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m: { handled: number }) => resolve(m.handled));
+    child.send('count');
+  });
+}
+
+interface Result {
+  requests: { average: number; total: number };
+  latency: { p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<Result>;
+
+async function load(url: string, body: () => string): Promise<Result> {
+  const autocannon = requireBench('autocannon') as Autocannon;
+  return autocannon({
+    url: url + PATH,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [{ method: 'POST', headers: { 'content-type': 'text/xml' }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+  });
+}
+
+async function check(url: string): Promise<void> {
+  const res = await fetch(url + PATH, { method: 'POST', body: notify(), headers: { 'content-type': 'text/xml' } });
+  const text = await res.text();
+  if (res.status !== 200 || !text.includes('SUCCESS')) throw new Error(`${url} did not accept a valid notify: ${res.status} ${text}`);
+}
+
+async function main(): Promise<void> {
+  const prefix = `wxauth-bench:${randomBytes(4).toString('hex')}:`;
+  const rows: string[][] = [];
+  const kinds: Array<[Kind, string]> = [
+    ['ours-redis', 'express-wxauth (Redis store, once-only)'],
+    ['ours-memory', 'express-wxauth (memory store, once-only)'],
+    ['tenpay', 'tenpay 2.1.18 middlewareForExpress (no once-only)'],
+  ];
+  console.log(`notify benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, loopback, Node ${process.version}`);
+  for (const [kind, label] of kinds) {
+    const { child, url } = await start(kind, prefix);
+    try {
+      await check(url);
+      // Warm up (JIT, connections), then the measured runs.
+      await load(url, () => notify()).catch(() => undefined);
+      const before = await handledBy(child);
+      const distinct = await load(url, () => notify());
+      const handled = (await handledBy(child)) - before;
+      const processed = Array.from({ length: 1000 }, (_, i) => notify(`42009${String(i).padStart(12, '0')}${kind.length}`));
+      for (const xml of processed) await fetch(url + PATH, { method: 'POST', body: xml, headers: { 'content-type': 'text/xml' } });
+      let i = 0;
+      const repeat = await load(url, () => processed[i++ % processed.length]!);
+      for (const [scenario, r, extra] of [
+        ['distinct', distinct, `handler calls ${handled}, answered ${distinct.requests.total}`],
+        ['repeat', repeat, ''],
+      ] as const) {
+        rows.push([label, scenario, r.requests.average.toFixed(0), r.latency.p99.toFixed(1), r.latency.average.toFixed(2), String(r.non2xx + r.errors + r.timeouts), extra]);
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }
+  const head = ['server', 'scenario', 'req/s', 'p99 ms', 'avg ms', 'errors', 'notes'];
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`;
+  console.log(['', line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    const batch = ([] as string[]).concat(keys as string | string[]);
+    if (batch.length) await redis.del(batch);
+  }
+  await redis.quit();
+}
+
+if (process.argv[2] === 'serve') {
+  serve(process.argv[3] as Kind, process.argv[4] ?? 'wxauth-bench:').catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

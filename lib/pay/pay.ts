@@ -1,0 +1,145 @@
+import type { AxiosInstance } from 'axios';
+import { z } from 'zod';
+import { defaultRandomHex, type WxContext } from '../context';
+import { consoleLogger, type Logger } from '../log';
+import { resolveStore, type RedisLikeClient, type Store } from '../store';
+import { fields, validateOptions } from '../validate';
+import type { Endpoints } from '../wechat/endpoints';
+import { WechatClient } from '../wechat/client';
+import { PayApiCalls } from './api';
+import { PayCaller } from './client';
+import { PayNotifier } from './notify';
+import { payOptionsSchema, type PayOptions } from './options';
+import { verifyPay, receivedSignType, type PayParams } from './sign';
+import type {
+  AppPayParams,
+  JsapiPayParams,
+  NotifyReply,
+  OnNotifyOptions,
+  OrderQueryResponse,
+  OrderRef,
+  PayFields,
+  PayNotifyHandler,
+  PrepayInput,
+  PrepayResponse,
+  RedPackInput,
+  RedPackResponse,
+  RefundInput,
+  RefundNotifyHandler,
+  RefundQueryInput,
+  RefundQueryResponse,
+  RefundResponse,
+} from './types';
+
+/** WeChat Pay v2, as `router.pay` and as `createPay(config)`. */
+export interface PayApi {
+  /** Unified order; resolves with the verified response plus `prepayId` (and `codeUrl` / `mwebUrl`). */
+  prepay(input: PrepayInput): Promise<PrepayResponse>;
+  /** Signed parameters for `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`. */
+  jsapiParams(prepayId: string): JsapiPayParams;
+  /** Signed parameters for the OpenSDK `PayReq`. */
+  appParams(prepayId: string): AppPayParams;
+  orderQuery(ref: OrderRef): Promise<OrderQueryResponse>;
+  closeOrder(outTradeNo: string): Promise<PayFields>;
+  /** Needs `pay.cert` (mutual TLS). */
+  refund(input: RefundInput): Promise<RefundResponse>;
+  refundQuery(ref: RefundQueryInput): Promise<RefundQueryResponse>;
+  /** Needs `pay.cert` (mutual TLS). */
+  sendRedPack(input: RedPackInput): Promise<RedPackResponse>;
+  /** Sign parameters with the API key and the configured `signType`. */
+  sign(params: PayParams): string;
+  /** Verify `params.sign` (constant time); the algorithm is the message's `sign_type`, else the configured one. */
+  verify(params: PayParams): boolean;
+  /** Register the payment notify handler: called once per transaction_id. Returns the API for chaining. */
+  onNotify(handler: PayNotifyHandler, options?: OnNotifyOptions): PayApi;
+  /** Register the refund notify handler: called once per refund_id. */
+  onRefundNotify(handler: RefundNotifyHandler): PayApi;
+  /** Process a raw payment notify body without Express; send the reply as given. */
+  handleNotify(body: string | Buffer, type?: string): Promise<NotifyReply>;
+  /** Process a raw refund notify body without Express. */
+  handleRefundNotify(body: string | Buffer): Promise<NotifyReply>;
+  /** The notify URL `prepay` uses for orders of `type`. */
+  notifyUrlFor(type?: string): string | undefined;
+  /** The pay host in use (WeChat's, or the simulator's). */
+  readonly endpoint: string;
+}
+
+/** The core behind `router.pay`: no Express here. */
+export function createPayApi(ctx: WxContext, options: PayOptions, baseUrl?: string): PayApi {
+  const caller = new PayCaller(ctx, options);
+  const calls = new PayApiCalls(caller, ctx, options, baseUrl);
+  const notifier = new PayNotifier(ctx, options);
+  const api: PayApi = {
+    prepay: (input) => calls.prepay(input),
+    jsapiParams: (prepayId) => calls.jsapiParams(prepayId),
+    appParams: (prepayId) => calls.appParams(prepayId),
+    orderQuery: (ref) => calls.orderQuery(ref),
+    closeOrder: (outTradeNo) => calls.closeOrder(outTradeNo),
+    refund: (input) => calls.refund(input),
+    refundQuery: (ref) => calls.refundQuery(ref),
+    sendRedPack: (input) => calls.sendRedPack(input),
+    sign: (params) => caller.sign(params),
+    verify: (params) => {
+      const type = receivedSignType(params, caller.signType);
+      return !!type && verifyPay(params, options.key, type);
+    },
+    onNotify: (handler, notifyOptions) => (notifier.onNotify(handler, notifyOptions), api),
+    onRefundNotify: (handler) => (notifier.onRefundNotify(handler), api),
+    handleNotify: (body, type = 'pay') => notifier.handlePayNotify(body, type),
+    handleRefundNotify: (body) => notifier.handleRefundNotify(body),
+    notifyUrlFor: (type = 'pay') => calls.notifyUrlFor(type),
+    get endpoint() {
+      return caller.endpoint;
+    },
+  };
+  return api;
+}
+
+/** `createPay(config)`: WeChat Pay without Express (or without the rest of `wxauth()`). */
+export interface CreatePayConfig extends PayOptions {
+  /** Public origin for the default notify URLs (`<baseUrl>/wxpay/:type/callback`). */
+  baseUrl?: string;
+  /** Notify marks and locks: a node-redis / ioredis client or a `Store`. Default in-memory (one process). */
+  store?: RedisLikeClient | Store;
+  /** Key prefix when `store` is a Redis client. Default `wxauth:`. */
+  storePrefix?: string;
+  /** WeChat hosts; only `pay` is used here. */
+  endpoints?: Partial<Endpoints>;
+  /** Timeout of each call to WeChat Pay in ms. Default 5000. */
+  timeoutMs?: number;
+  /** Your own axios instance. */
+  axios?: AxiosInstance;
+  /** Never receives the API key or a signature. Default console (warn/error). */
+  logger?: Logger;
+  /** Clock in ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+const createPaySchema = payOptionsSchema.extend({
+  baseUrl: fields.url.optional(),
+  store: z.custom<RedisLikeClient | Store>((v) => v !== null && typeof v === 'object', 'must be a node-redis client, an ioredis client or a Store').optional(),
+  storePrefix: z.string().optional(),
+  endpoints: z.strictObject({ open: fields.url.optional(), api: fields.url.optional(), pay: fields.url.optional() }).optional(),
+  timeoutMs: z.number().int().positive().max(60_000).optional(),
+  axios: z.custom<AxiosInstance>((v) => typeof v === 'function' || (v !== null && typeof v === 'object'), 'must be an axios instance').optional(),
+  logger: z.custom<Logger>((v) => !!v && typeof (v as Logger).warn === 'function' && typeof (v as Logger).error === 'function', 'must have warn() and error()').optional(),
+  now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
+});
+
+/**
+ * WeChat Pay v2 on its own: validated like `wxauth({ pay })` (a bad key, mchid or certificate
+ * throws `config_error` naming the field), no Express needed. Feed notifies to
+ * `handleNotify(rawBody, type)` and send back what it returns.
+ */
+export function createPay(config: CreatePayConfig): PayApi {
+  const c = validateOptions<CreatePayConfig>(createPaySchema, config, 'pay');
+  const { baseUrl, store, storePrefix, endpoints, timeoutMs, axios, logger, now, ...options } = c;
+  const ctx: WxContext = {
+    http: new WechatClient({ ...(endpoints ? { endpoints } : {}), ...(timeoutMs ? { timeoutMs } : {}), ...(axios ? { axios } : {}) }),
+    store: resolveStore(store, storePrefix),
+    now: now ?? Date.now,
+    randomHex: defaultRandomHex,
+    logger: logger ?? consoleLogger,
+  };
+  return createPayApi(ctx, options, baseUrl);
+}

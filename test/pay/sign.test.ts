@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { signPay, stringToSign, verifyPay, receivedSignType } from '../../lib/pay/sign';
+
+// WeChat's published example (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3).
+const EXAMPLE = { appid: 'wxd930ea5d5a258f4f', mch_id: '10000100', device_info: '1000', body: 'test', nonce_str: 'ibuaiVcKdpRxkhJA' };
+const EXAMPLE_KEY = '192006250b4c09247ec02edce69f6a2d';
+
+describe('WeChat Pay v2 signing', () => {
+  test("builds WeChat's example string: sorted by key, k=v joined with &, then &key=", () => {
+    expect(stringToSign(EXAMPLE, EXAMPLE_KEY)).toBe(
+      'appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=192006250b4c09247ec02edce69f6a2d',
+    );
+  });
+
+  test("MD5 matches WeChat's published signature", () => {
+    expect(signPay(EXAMPLE, EXAMPLE_KEY, 'MD5')).toBe('9A0A8659F005D6984697E2CA0A9CF3B7');
+    expect(signPay(EXAMPLE, EXAMPLE_KEY)).toBe('9A0A8659F005D6984697E2CA0A9CF3B7');
+  });
+
+  test("HMAC-SHA256 matches WeChat's published signature", () => {
+    expect(signPay(EXAMPLE, EXAMPLE_KEY, 'HMAC-SHA256')).toBe('6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6');
+  });
+
+  test("verifies WeChat's example message in both algorithms", () => {
+    expect(verifyPay({ ...EXAMPLE, sign: '9A0A8659F005D6984697E2CA0A9CF3B7' }, EXAMPLE_KEY)).toBe(true);
+    expect(verifyPay({ ...EXAMPLE, sign: '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6' }, EXAMPLE_KEY, 'HMAC-SHA256')).toBe(true);
+    expect(verifyPay({ ...EXAMPLE, sign: '9a0a8659f005d6984697e2ca0a9cf3b7' }, EXAMPLE_KEY)).toBe(true);
+  });
+
+  test('leaves out sign, empty, null and undefined values; keeps 0', () => {
+    const s = stringToSign({ b: '', a: '1', sign: 'X', c: undefined, d: null, e: 0 }, 'K');
+    expect(s).toBe('a=1&e=0&key=K');
+  });
+
+  test('sorts by ASCII (upper case before lower case), not by locale', () => {
+    expect(stringToSign({ b: '1', B: '2', a_b: '3', aB: '4' }, 'K')).toBe('B=2&aB=4&a_b=3&b=1&key=K');
+  });
+
+  test('refuses a missing sign, a wrong-length sign and an unknown sign_type', () => {
+    expect(verifyPay({ ...EXAMPLE }, EXAMPLE_KEY)).toBe(false);
+    expect(verifyPay({ ...EXAMPLE, sign: '9A0A' }, EXAMPLE_KEY)).toBe(false);
+    expect(verifyPay({ ...EXAMPLE, sign_type: 'SHA1', sign: '9A0A8659F005D6984697E2CA0A9CF3B7' }, EXAMPLE_KEY)).toBe(false);
+  });
+
+  test('a message names its algorithm with sign_type; without it the configured one applies', () => {
+    expect(receivedSignType({ sign_type: 'HMAC-SHA256' }, 'MD5')).toBe('HMAC-SHA256');
+    expect(receivedSignType({}, 'HMAC-SHA256')).toBe('HMAC-SHA256');
+    expect(receivedSignType({ sign_type: 'RSA' }, 'MD5')).toBeUndefined();
+  });
+
+  const key = fc.string({ minLength: 32, maxLength: 32 });
+  const fieldName = fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/).filter((k) => k !== 'sign' && k !== 'sign_type');
+  const params = fc.dictionary(fieldName, fc.string({ minLength: 1, maxLength: 40 }), { minKeys: 1, maxKeys: 12 });
+  const signType = fc.constantFrom('MD5' as const, 'HMAC-SHA256' as const);
+
+  test('property: verify(sign(x)) holds for any parameters, key and algorithm', () => {
+    fc.assert(
+      fc.property(params, key, signType, (p, k, t) => {
+        return verifyPay({ ...p, sign: signPay(p, k, t) }, k, t);
+      }),
+    );
+  });
+
+  test('property: changing any field value breaks the signature', () => {
+    fc.assert(
+      fc.property(params, key, signType, fc.nat(), fc.string({ minLength: 1, maxLength: 10 }), (p, k, t, i, suffix) => {
+        const signed: Record<string, string> = { ...p, sign: signPay(p, k, t) };
+        const names = Object.keys(p);
+        const name = names[i % names.length]!;
+        return !verifyPay({ ...signed, [name]: signed[name] + suffix }, k, t);
+      }),
+    );
+  });
+
+  test('property: adding or removing a field breaks the signature', () => {
+    fc.assert(
+      fc.property(params, key, signType, fieldName, fc.string({ minLength: 1, maxLength: 10 }), (p, k, t, extraName, extraValue) => {
+        const signed: Record<string, string> = { ...p, sign: signPay(p, k, t) };
+        const removed = { ...signed };
+        delete removed[Object.keys(p)[0]!];
+        const added = extraName in p ? undefined : { ...signed, [extraName]: extraValue };
+        return !verifyPay(removed, k, t) && (added === undefined || !verifyPay(added, k, t));
+      }),
+    );
+  });
+
+  test('property: another key never verifies', () => {
+    fc.assert(
+      fc.property(params, key, key, signType, (p, k1, k2, t) => {
+        fc.pre(k1 !== k2);
+        return !verifyPay({ ...p, sign: signPay(p, k1, t) }, k2, t);
+      }),
+    );
+  });
+});
