@@ -15,6 +15,11 @@ export type { JssdkOptions } from './jssdk/options';
 export type { PayOptions, PayCertificate } from './pay/options';
 export type { JwtOptions } from './identity/jwt-options';
 // SURFACE EXPORTS — each surface adds its public helpers below this line.
+// JSSDK, shared token cache, template messages (issue 4)
+export { signJssdk, type JssdkSignInput } from './jssdk/sign';
+export type { JssdkApi, JssdkSignature } from './jssdk/signer';
+export type { WxConfig } from './jssdk/script';
+export { tplData, type TemplateField, type TplDataOptions } from './client/template';
 // browser / mobile login and identity (issue 3)
 export type { AuthStartOptions, RequireLoginOptions } from './oauth/router';
 export { buildAuthorizeUrl, buildQrconnectUrl, type OAuthScope } from './oauth/authorize-url';

@@ -1,8 +1,107 @@
-// STUB — replaced by the token / ticket cache.
 import type { WxContext } from '../context';
+import { WxAuthError } from '../errors';
 import type { ResolvedOptions } from '../options';
-import type { ApiClient } from './types';
+import { TOKEN_INVALID_ERRCODES } from '../wechat/errcodes';
+import { collectCredentials, defaultAppid, requireCredentials } from './credentials';
+import { fetchAccessToken, fetchJsapiTicket, type Fetched } from './fetch';
+import { templateBody } from './template';
+import { SharedCache, type SharedCacheTuning } from './token-cache';
+import type { ApiClient, TemplateMessage } from './types';
 
-export function createApiClient(_ctx: WxContext, _options: ResolvedOptions): ApiClient {
-  throw new Error('not implemented yet');
+export type { ApiClient, TemplateMessage } from './types';
+export { tplData, type TemplateField, type TplDataOptions } from './template';
+export type { SharedCacheTuning } from './token-cache';
+
+/**
+ * `router.client`: the basic access token and jsapi_ticket of each app, shared by every process
+ * through `ctx.store`, and the calls that use them. Any call made with the token that WeChat
+ * answers with 40001 / 40014 / 42001 drops that token (only if it is still the cached one),
+ * fetches a new one once and retries once; -1 is retried with bounded backoff by the WeChat client.
+ */
+export function createApiClient(ctx: WxContext, options: ResolvedOptions, tuning: SharedCacheTuning = {}): ApiClient {
+  const apps = collectCredentials(options);
+  const fallbackAppid = defaultAppid(options, apps);
+  const endpoint = options.tokenEndpoint ?? 'stable_token';
+  const external = options.getAccessToken;
+  const deps = { store: ctx.store, now: ctx.now, logger: ctx.logger };
+  const tokens = new SharedCache('token', deps, tuning);
+  const tickets = new SharedCache('ticket', deps, tuning);
+  // One fetcher per app, made once: the hot path allocates no closure.
+  const ticketFetchers = new Map<string, () => Promise<Fetched>>();
+
+  const appidOf = (appid: string | undefined): string => {
+    const id = appid ?? fallbackAppid;
+    if (!id) throw new WxAuthError('config_error', 'no default app: pass an appid (or configure mp or jssdk.appid)', { field: 'appid' });
+    return id;
+  };
+
+  const accessToken = async (appid: string): Promise<string> => {
+    if (!external) {
+      const app = requireCredentials(apps, appid);
+      return tokens.get(appid, () => fetchAccessToken(ctx.http, app, endpoint));
+    }
+    // Another system owns the token (and its cache): ask it every time, never call /cgi-bin/token.
+    let token: unknown;
+    try {
+      token = await external(appid);
+    } catch (cause) {
+      throw new WxAuthError('token_error', 'the getAccessToken option failed', { status: 502, cause });
+    }
+    if (typeof token !== 'string' || !token) throw new WxAuthError('token_error', 'the getAccessToken option returned no token', { status: 502 });
+    return token;
+  };
+
+  /** Run `call` with the token; on an invalid-token errcode: drop it, fetch once, retry once. */
+  const withToken = async <T>(appid: string, call: (token: string) => Promise<T>): Promise<T> => {
+    const token = await accessToken(appid);
+    try {
+      return await call(token);
+    } catch (error) {
+      if (!(error instanceof WxAuthError) || !TOKEN_INVALID_ERRCODES.has(Number(error.errcode))) throw error;
+      if (!external) await tokens.invalidate(appid, token, true);
+      const fresh = await accessToken(appid);
+      // The external owner handed back the token WeChat just refused: a retry cannot help.
+      if (external && fresh === token) throw error;
+      ctx.logger.warn('access token refused by WeChat: fetched a new one and retried', { appid, errcode: error.errcode });
+      return call(fresh);
+    }
+  };
+
+  const ticketFetcher = (appid: string): (() => Promise<Fetched>) => {
+    let fetcher = ticketFetchers.get(appid);
+    if (!fetcher) {
+      fetcher = () => withToken(appid, (token) => fetchJsapiTicket(ctx.http, token));
+      ticketFetchers.set(appid, fetcher);
+    }
+    return fetcher;
+  };
+
+  const knownAppids = (): string[] => [...new Set([...apps.keys(), ...(fallbackAppid ? [fallbackAppid] : [])])];
+
+  return {
+    defaultAppid: fallbackAppid,
+    getAccessToken: async (appid) => accessToken(appidOf(appid)),
+    getJsapiTicket: async (appid) => {
+      const id = appidOf(appid);
+      return tickets.get(id, ticketFetcher(id));
+    },
+    cachedJsapiTicket: (appid) => {
+      const id = appid ?? fallbackAppid;
+      return id ? tickets.peek(id, ticketFetcher(id)) : undefined;
+    },
+    async invalidate(appid) {
+      for (const id of appid ? [appid] : knownAppids()) {
+        if (!external) await tokens.invalidate(id);
+        await tickets.invalidate(id);
+      }
+    },
+    async sendTemplate(message: TemplateMessage, appid?: string) {
+      const body = templateBody(message);
+      // WeChat's -1 means "busy, not processed": the client retries it with backoff (idempotent).
+      const answer = await withToken(appidOf(appid), (token) =>
+        ctx.http.apiPost('/cgi-bin/message/template/send', { access_token: token }, body, { errorCode: 'wechat_error', idempotent: true }),
+      );
+      return { msgid: Number(answer.msgid) };
+    },
+  };
 }
