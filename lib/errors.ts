@@ -30,14 +30,10 @@ export const ErrorCodes = {
   STORE: 'store_error',
   /** A login is required for this route. */
   LOGIN_REQUIRED: 'login_required',
-  /** A bearer token (JWT) is missing, malformed, expired or not ours. */
-  TOKEN_INVALID: 'token_invalid',
   /** WeChat Pay: the response or notify signature does not verify. */
   SIGN: 'sign_error',
   /** WeChat Pay: XML is malformed, too large, or carries a DOCTYPE / ENTITY. */
   XML: 'xml_error',
-  /** WeChat Pay: a notify does not match (appid, mch_id, amount) or its handler failed. */
-  NOTIFY: 'notify_error',
   /** WeChat Pay: `return_code` or `result_code` is FAIL (the WeChat code is in `errcode`). */
   PAY: 'pay_error',
   /** Mini program: decryption failed or the watermark is not ours. */
@@ -72,10 +68,8 @@ const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
   url_not_allowed: 400,
   store_error: 503,
   login_required: 401,
-  token_invalid: 401,
   sign_error: 400,
   xml_error: 400,
-  notify_error: 400,
   pay_error: 502,
   decrypt_error: 400,
 };
