@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -42,7 +42,7 @@ test('import "express-wxauth" gives the ES module build with the public API', ()
 });
 
 test('each export condition points at a file that exists', () => {
-  const pkg = require(path.join(root, 'package.json')) as { exports: Record<string, unknown> };
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
   const targets: string[] = [];
   const walk = (node: unknown) => {
     if (typeof node === 'string') targets.push(node);
