@@ -22,6 +22,15 @@ export function mountPay(router: Router, deps: SurfaceDeps): PayApi {
   router.post('/wxpay/:type/callback', raw, async (req: Request, res: Response) => {
     send(res, await api.handleNotify(bodyOf(req), String(req.params.type)));
   }, bodyError);
+  // A `:type` with malformed percent-encoding (`/wxpay/%/callback`) fails in Express's own param
+  // decoding, before the route and its `bodyError`: without this it reached the app's error
+  // handler as a URIError (Express's default one prints the stack outside production). Found by
+  // test/resilience/fuzz.test.ts.
+  router.use('/wxpay', (error: { status?: number; name?: string }, req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' || error?.name !== 'URIError' || res.headersSent) return next(error);
+    // As the core answers any other `type` it does not accept.
+    res.status(404).type('application/xml; charset=utf-8').send(buildPayXml({ return_code: 'FAIL', return_msg: 'unknown notify path' }));
+  });
   return api;
 }
 

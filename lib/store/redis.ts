@@ -7,13 +7,25 @@ import type { Store } from './types';
  * which changed between node-redis v4 and v5.
  */
 export type RedisLikeClient =
-  | { sendCommand(args: string[]): Promise<unknown> }
+  // node-redis v5+ honours `{ timeout }` (an unsent command is dropped from its offline queue); v4 ignores it.
+  | { sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown> }
   | { call(command: string, ...args: string[]): Promise<unknown> };
 
 export interface RedisStoreOptions {
   /** Prefix of every key. Default `wxauth:`. */
   prefix?: string;
+  /**
+   * A command not answered within this many ms fails with `store_error` (HTTP 503). Default 1000;
+   * `0` waits as long as the client does. Why: node-redis and ioredis queue commands while they
+   * reconnect, and a frozen Redis never answers, so without a bound a request would hang for the
+   * whole outage. A command that already reached Redis may still run after its timeout; a
+   * `setIfAbsent` that does is undone (see there).
+   */
+  commandTimeoutMs?: number;
 }
+
+/** Default of `RedisStoreOptions.commandTimeoutMs`. */
+export const REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 // Delete only while we still own the key (lock release, compare-and-delete).
 const DEL_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
@@ -27,13 +39,19 @@ export function isRedisLikeClient(value: unknown): value is RedisLikeClient {
 /** A `Store` on the user's own node-redis (v4+) or ioredis client. */
 export class RedisStore implements Store {
   readonly prefix: string;
+  readonly commandTimeoutMs: number;
   private readonly exec: (args: string[]) => Promise<unknown>;
 
   constructor(client: RedisLikeClient, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'wxauth:';
+    const timeout = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
+    if (!(Number.isFinite(timeout) && timeout >= 0)) {
+      throw new WxAuthError('config_error', '"commandTimeoutMs" must be a number of milliseconds >= 0', { field: 'commandTimeoutMs' });
+    }
+    this.commandTimeoutMs = timeout;
     this.exec =
       'sendCommand' in client
-        ? (args) => client.sendCommand(args)
+        ? (args) => (timeout ? client.sendCommand(args, { timeout }) : client.sendCommand(args))
         : (args) => client.call(args[0]!, ...args.slice(1));
   }
 
@@ -52,7 +70,12 @@ export class RedisStore implements Store {
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const reply = await this.run(['SET', this.prefix + key, value, 'PX', String(Math.ceil(ttlSeconds * 1000)), 'NX']);
+    const fullKey = this.prefix + key;
+    const reply = await this.run(['SET', fullKey, value, 'PX', String(Math.ceil(ttlSeconds * 1000)), 'NX'], (late) => {
+      // Timed out, then ran after all (Redis was frozen, not gone): the caller was told it failed,
+      // so take the key back — a lock nobody holds would otherwise block everyone for its TTL.
+      if (late !== null && late !== undefined) this.exec(['EVAL', DEL_IF_EQUALS, '1', fullKey, value]).catch(() => undefined);
+    });
     return reply !== null && reply !== undefined;
   }
 
@@ -65,13 +88,41 @@ export class RedisStore implements Store {
     return Number(reply) === 1;
   }
 
-  private async run(args: string[]): Promise<unknown> {
+  /**
+   * One command, bounded by `commandTimeoutMs`. `onLate` sees the reply of a command that timed
+   * out and then completed anyway. The key may be sensitive-adjacent (it names an openid or a
+   * notify id): it never goes into an error message.
+   */
+  private run(args: string[], onLate?: (reply: unknown) => void): Promise<unknown> {
+    const failed = (cause: unknown) => new WxAuthError('store_error', `Redis ${args[0]} failed`, { cause });
+    let sent: Promise<unknown>;
     try {
-      return await this.exec(args);
+      sent = this.exec(args);
     } catch (cause) {
-      // The key may be sensitive-adjacent (it names an openid or notify id): keep it out of the message.
-      throw new WxAuthError('store_error', `Redis ${args[0]} failed`, { cause });
+      return Promise.reject(failed(cause)); // a client that throws instead of rejecting
     }
+    const ms = this.commandTimeoutMs;
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      const timer = ms
+        ? setTimeout(() => {
+            timedOut = true;
+            reject(new WxAuthError('store_error', `Redis ${args[0]} did not answer within ${ms} ms`, { status: 503 }));
+          }, ms)
+        : undefined;
+      timer?.unref();
+      sent.then(
+        (reply) => {
+          clearTimeout(timer);
+          if (timedOut) onLate?.(reply);
+          else resolve(reply);
+        },
+        (cause: unknown) => {
+          clearTimeout(timer);
+          if (!timedOut) reject(failed(cause));
+        },
+      );
+    });
   }
 }
 
