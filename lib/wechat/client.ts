@@ -37,8 +37,10 @@ const sleepDefault = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function createKeepAliveAxios(timeoutMs = 5000): AxiosInstance {
   return axios.create({
     timeout: timeoutMs,
-    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
-    httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+    // keepAliveMsecs matches what axios sets on every socket, so the two don't each issue a
+    // setsockopt per request (measured in bench/oauth.ts).
+    httpAgent: new http.Agent({ keepAlive: true, keepAliveMsecs: 60_000, maxSockets: 64 }),
+    httpsAgent: new https.Agent({ keepAlive: true, keepAliveMsecs: 60_000, maxSockets: 64 }),
     // We parse ourselves: WeChat sometimes sends JSON as text/plain, and an HTML error page
     // must become a clean error rather than a string where an object was expected.
     responseType: 'text',

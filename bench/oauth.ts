@@ -1,0 +1,374 @@
+/**
+ * OAuth callback round trips per second: our router vs `passport-wechat` (+ passport 0.7 +
+ * express-session) on the same kind of Express 5 app, both pointed at the WeChat simulator, in
+ * the same run, on loopback, with the same number of virtual browsers for the same time.
+ *
+ *   node_modules/.bin/tsx bench/oauth.ts         (BENCH_DURATION s, default 10; BENCH_VUS, default 20;
+ *                                                 BENCH_ONLY=ours,ours-redis,passport,passport-keepalive
+ *                                                 to pick and order; REDIS_URL for ours-redis)
+ *
+ * One round trip is what a browser inside WeChat does for a silent (`snsapi_base`) login:
+ *   1. GET the app's login route          → 302 to the simulator's /connect/oauth2/authorize
+ *   2. GET that authorize URL             → 302 back to the app's callback with code & state
+ *   3. GET the callback                   → the app exchanges the code at the simulator
+ *                                           (/sns/oauth2/access_token), logs the session in → 302 /home
+ * Each round trip is a new browser (empty cookie jar), as a first login is.
+ *
+ * Processes: the simulator and the app server each run in a child process; this process only
+ * drives the browsers (plain node:http with a keep-alive agent, no redirect-following library).
+ * The simulator and the server are started afresh for every contender.
+ *
+ * passport-wechat's client (wechat-oauth 1.5) hard-codes https://open.weixin.qq.com and
+ * https://api.weixin.qq.com inside its methods (string literals, not settings), so the bench
+ * wraps two methods of the strategy's own wechat-oauth instance to swap the host for the
+ * simulator's; everything else (query building, urllib, parsing) runs as shipped. See
+ * `pointAtSimulator` and docs/readme/bench.md.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import express from 'express';
+import session from 'express-session';
+import { createClient } from 'redis';
+import { wxauth } from '../lib';
+import { createSimulator } from '../lib/simulator';
+import { announce, ask, machine, peerVersion, quantile, requireBench, startChild, table, type Child } from './_shared';
+
+const APPID = 'wxbench000000001';
+const SECRET = 'bench-secret';
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const VUS = Number(process.env.BENCH_VUS ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN';
+const SESSION_SECRET = 'bench-session-secret-0123456789abcdef';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+type Kind = 'ours' | 'ours-redis' | 'passport' | 'passport-keepalive';
+
+interface Routes {
+  login: string;
+  callback: string;
+}
+const ROUTES: Record<Kind, Routes> = {
+  ours: { login: '/oauth/wechat/login?next=%2Fhome', callback: '/oauth/wechat/callback' },
+  'ours-redis': { login: '/oauth/wechat/login?next=%2Fhome', callback: '/oauth/wechat/callback' },
+  passport: { login: '/auth/wechat', callback: '/auth/wechat/callback' },
+  'passport-keepalive': { login: '/auth/wechat', callback: '/auth/wechat/callback' },
+};
+
+// ---- children: the simulator, one app server -----------------------------------------------------
+
+async function serveSimulator(): Promise<void> {
+  const sim = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }] });
+  const { port } = await sim.listen();
+  process.on('message', (m) => {
+    if (m === 'calls') {
+      process.send?.({ authorize: sim.calls('/connect/oauth2/authorize'), exchange: sim.calls('/sns/oauth2/access_token'), cpu: cpuMicros() });
+    }
+  });
+  announce(port);
+}
+
+/** CPU time (user + system) this process has used, µs: the cost of a round trip even on a busy machine. */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** Build something whose production warning about an in-memory store is expected here (one process on purpose). */
+function quietly<T>(build: () => T): T {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return build();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Both apps keep sessions in express-session's memory store: one process, no I/O, same for both. */
+function sessions(): express.RequestHandler {
+  return quietly(() => session({ secret: SESSION_SECRET, resave: false, saveUninitialized: false }));
+}
+
+async function serveApp(kind: Kind, simUrl: string, prefix: string): Promise<void> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(sessions());
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+
+  if (kind === 'ours' || kind === 'ours-redis') {
+    // The login state lives in our store: memory (like passport, which keeps none), or Redis as in production.
+    const redis = kind === 'ours-redis' ? createClient({ url: REDIS_URL }) : undefined;
+    await redis?.connect();
+    const router = quietly(() =>
+      wxauth({
+        mp: { appid: APPID, secret: SECRET },
+        endpoints: { open: simUrl, api: simUrl },
+        ...(redis ? { store: redis, storePrefix: prefix } : {}),
+        logger: { warn: () => undefined, error: () => undefined },
+      }),
+    );
+    app.use(router);
+    app.get('/home', (req, res) => void res.json({ openid: req.wxauth?.openid ?? null }));
+  } else {
+    const passport = requireBench('passport') as PassportLike;
+    const WechatStrategy = requireBench('passport-wechat') as new (options: Record<string, unknown>, verify: VerifyFn) => WechatStrategyLike;
+    const tokens = new Map<string, unknown>(); // wechat-oauth's own default, given explicitly to skip its production warning
+    const strategy = new WechatStrategy(
+      {
+        appID: APPID,
+        appSecret: SECRET,
+        client: 'wechat',
+        scope: 'snsapi_base',
+        callbackURL: `http://127.0.0.1:${port}${ROUTES.passport.callback}`,
+        getToken: (openid: string, cb: (e: null, t: unknown) => void) => cb(null, tokens.get(openid)),
+        saveToken: (openid: string, token: unknown, cb: (e: null) => void) => (tokens.set(openid, token), cb(null)),
+      },
+      (_accessToken, _refreshToken, profile, _expiresIn, done) => done(null, { openid: profile.openid }),
+    );
+    pointAtSimulator(strategy, simUrl);
+    if (kind === 'passport-keepalive') strategy._oauth.setOpts({ agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) });
+    passport.use(strategy);
+    passport.serializeUser((user, done) => done(null, user.openid));
+    passport.deserializeUser((openid, done) => done(null, { openid }));
+    app.use(passport.initialize());
+    app.use(passport.session());
+    app.get(ROUTES.passport.login, passport.authenticate('wechat'));
+    app.get(ROUTES.passport.callback, passport.authenticate('wechat', { successRedirect: '/home', failureRedirect: '/login-failed' }));
+    app.get('/home', (req, res) => void res.json({ openid: (req as express.Request & { user?: { openid: string } }).user?.openid ?? null }));
+  }
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send?.({ cpu: cpuMicros() });
+  });
+  announce(port);
+}
+
+type Done = (error: unknown, user?: { openid: string } | false) => void;
+type VerifyFn = (accessToken: string, refreshToken: string, profile: { openid: string }, expiresIn: number, done: Done) => void;
+interface WechatOAuthLike {
+  request(url: string, opts: unknown, callback?: unknown): unknown;
+  getAuthorizeURL(redirect: string, state?: string, scope?: string): string;
+  setOpts(opts: Record<string, unknown>): void;
+}
+interface WechatStrategyLike {
+  name: string;
+  _oauth: WechatOAuthLike;
+}
+interface PassportLike {
+  use(strategy: WechatStrategyLike): void;
+  serializeUser(fn: (user: { openid: string }, done: (e: null, id: string) => void) => void): void;
+  deserializeUser(fn: (id: string, done: (e: null, user: { openid: string }) => void) => void): void;
+  initialize(): express.RequestHandler;
+  session(): express.RequestHandler;
+  authenticate(name: string, options?: Record<string, unknown>): express.RequestHandler;
+}
+
+/**
+ * wechat-oauth builds its URLs from literals inside `getAuthorizeURL` and `getAccessToken` etc.
+ * (no host option). Wrap the two methods every call goes through, on this instance only, to swap
+ * WeChat's hosts for the simulator's; the query, the HTTP client (urllib) and the parsing stay theirs.
+ */
+function pointAtSimulator(strategy: WechatStrategyLike, simUrl: string): void {
+  const oauth = strategy._oauth;
+  const request = oauth.request;
+  oauth.request = function (this: WechatOAuthLike, url, opts, callback) {
+    return request.call(this, url.replace('https://api.weixin.qq.com', simUrl), opts, callback);
+  };
+  const authorize = oauth.getAuthorizeURL;
+  oauth.getAuthorizeURL = function (this: WechatOAuthLike, ...args) {
+    return authorize.apply(this, args).replace('https://open.weixin.qq.com', simUrl);
+  };
+}
+
+// ---- parent: the browsers ---------------------------------------------------------------------------
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+type Jar = Map<string, string>;
+
+interface Hop {
+  status: number;
+  location: string;
+  body: string;
+}
+
+/** One GET as a browser does it: its cookies (shared across ports, as browsers do), no redirect following. */
+function get(url: string, jar: Jar, keepBody = false): Promise<Hop> {
+  const target = new URL(url); // drops the #fragment the way a browser does (never sent)
+  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { agent, host: target.hostname, port: target.port, path: target.pathname + target.search, headers: { 'user-agent': UA, accept: 'text/html,*/*', ...(cookie ? { cookie } : {}) } },
+      (res) => {
+        for (const line of res.headers['set-cookie'] ?? []) {
+          const pair = line.split(';', 1)[0]!;
+          const eq = pair.indexOf('=');
+          if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+        }
+        let body = '';
+        if (keepBody) res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        else res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? '', body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+function expectRedirect(hop: Hop, step: string, prefix: string): string {
+  if (hop.status !== 302 || !hop.location.startsWith(prefix)) throw new Error(`${step}: expected a 302 to ${prefix}…, got ${hop.status} ${hop.location.slice(0, 80)}`);
+  return hop.location;
+}
+
+/** Steps 1 and 2: the app's login route, then WeChat's authorize page; returns the callback URL. */
+async function toCallback(app: string, sim: string, routes: Routes, jar: Jar): Promise<string> {
+  const authorize = expectRedirect(await get(app + routes.login, jar), 'login', `${sim}/connect/oauth2/authorize?`);
+  return expectRedirect(await get(authorize, jar), 'authorize', `${app}${routes.callback}?`);
+}
+
+/** Steps 1–3; resolves once the app has logged the browser in and sent it on to /home. */
+async function roundTrip(app: string, sim: string, routes: Routes, jar: Jar = new Map()): Promise<void> {
+  const callback = await toCallback(app, sim, routes, jar);
+  const done = await get(callback, jar);
+  if (done.status !== 302 || !(done.location === '/home' || done.location === `${app}/home`)) {
+    throw new Error(`callback: expected a 302 to /home, got ${done.status} ${done.location.slice(0, 80)}`);
+  }
+}
+
+async function openidAtHome(app: string, jar: Jar): Promise<string | null> {
+  const home = await get(`${app}/home`, jar, true);
+  return (JSON.parse(home.body) as { openid: string | null }).openid;
+}
+
+interface Run {
+  completed: number;
+  errors: number;
+  seconds: number;
+  latencies: number[];
+  firstError?: string;
+}
+
+/** `VUS` browsers, each doing round trips back to back, for `seconds`. */
+async function load(app: string, sim: string, routes: Routes, seconds: number): Promise<Run> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const browser = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        await roundTrip(app, sim, routes);
+        latencies.push(performance.now() - t0);
+      } catch (error) {
+        firstError ??= (error as Error).message;
+        if (++errors > 1000) throw new Error(`too many failed round trips; first: ${firstError}`, { cause: error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: VUS }, browser));
+  return { completed: latencies.length, errors, seconds: (performance.now() - start) / 1000, latencies: latencies.sort((a, b) => a - b), ...(firstError ? { firstError } : {}) };
+}
+
+/** Before timing: a round trip really logs the browser in as the simulator's user, and what a forged callback does. */
+async function check(app: string, sim: string, routes: Routes, expectedOpenid: string): Promise<{ loginCsrf: string }> {
+  const jar: Jar = new Map();
+  await roundTrip(app, sim, routes, jar);
+  const openid = await openidAtHome(app, jar);
+  if (openid !== expectedOpenid) throw new Error(`${app}: logged in as ${openid}, expected ${expectedOpenid}`);
+  // Login CSRF: an attacker gets a callback URL (their own code) and makes a victim's browser open it.
+  const attackerCallback = await toCallback(app, sim, routes, new Map());
+  const victim: Jar = new Map();
+  const hop = await get(attackerCallback, victim);
+  const victimOpenid = hop.status === 302 ? await openidAtHome(app, victim) : null;
+  return { loginCsrf: victimOpenid ? `accepted (victim logged in as the attacker), ${hop.status}` : `refused, ${hop.status}` };
+}
+
+async function main(): Promise<void> {
+  const expectedOpenid = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }] }).openidOf(APPID, 'alice');
+  const passportLabel = `passport-wechat ${peerVersion('passport-wechat')} (passport ${peerVersion('passport')}, wechat-oauth ${peerVersion('wechat-oauth')})`;
+  const only = process.env.BENCH_ONLY?.split(',');
+  const kinds = (
+    [
+      ['ours', 'express-wxauth (memory store)'],
+      ['ours-redis', 'express-wxauth (Redis store)'],
+      ['passport', `${passportLabel}, defaults`],
+      ['passport-keepalive', `${passportLabel}, keep-alive agent via setOpts`],
+    ] as Array<[Kind, string]>
+  )
+    .filter(([kind]) => !only || only.includes(kind))
+    .sort(([a], [b]) => (only ? only.indexOf(a) - only.indexOf(b) : 0));
+  console.log(`oauth benchmark: snsapi_base round trip (login → authorize → callback), ${VUS} browsers, ${DURATION}s per run after ${WARMUP}s warm-up, loopback`);
+  console.log(machine());
+  const prefix = `wxauth-bench:${randomBytes(4).toString('hex')}:`;
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const [kind, label] of kinds) {
+    let sim: Child | undefined;
+    let app: Child | undefined;
+    try {
+      sim = await startChild(__filename, ['sim']);
+      app = await startChild(__filename, ['serve', kind, sim.url, prefix]);
+      const routes = ROUTES[kind];
+      const { loginCsrf } = await check(app.url, sim.url, routes, expectedOpenid);
+      await load(app.url, sim.url, routes, WARMUP);
+      const before = await ask<{ exchange: number }>(sim.child, 'calls');
+      const cpuBefore = await ask<{ cpu: number }>(app.child, 'cpu');
+      const run = await load(app.url, sim.url, routes, DURATION);
+      const cpuAfter = await ask<{ cpu: number }>(app.child, 'cpu');
+      const after = await ask<{ exchange: number }>(sim.child, 'calls');
+      const avg = run.latencies.reduce((a, b) => a + b, 0) / (run.latencies.length || 1);
+      rows.push([
+        label,
+        (run.completed / run.seconds).toFixed(0),
+        quantile(run.latencies, 0.5).toFixed(1),
+        quantile(run.latencies, 0.99).toFixed(1),
+        avg.toFixed(2),
+        ((cpuAfter.cpu - cpuBefore.cpu) / (run.completed || 1)).toFixed(0),
+        String(run.errors),
+        String(after.exchange - before.exchange),
+      ]);
+      notes.push(`${label}: ${run.completed} round trips in ${run.seconds.toFixed(1)}s; cross-browser callback (login CSRF): ${loginCsrf}${run.firstError ? `; first error: ${run.firstError}` : ''}`);
+    } finally {
+      app?.stop();
+      sim?.stop();
+    }
+  }
+  console.log('\n' + table(['server', 'round trips/s', 'p50 ms', 'p99 ms', 'avg ms', 'server CPU µs / round trip', 'errors', 'code exchanges'], rows));
+  console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));
+  console.log(
+    '\nNot the same work: express-wxauth stores a random single-use state bound to the browser (binding cookie), consumes it\n' +
+      'atomically on the callback, checks the next URL, and regenerates the session on login. passport-wechat sends a fixed\n' +
+      '(here empty) state and checks nothing on the callback; passport 0.7 regenerates the session too.',
+  );
+  agent.destroy();
+  if (kinds.some(([kind]) => kind === 'ours-redis')) await dropKeys(prefix);
+}
+
+/** States are consumed by their callbacks; drop anything a cut-off round trip left behind. */
+async function dropKeys(prefix: string): Promise<void> {
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    const batch = ([] as string[]).concat(keys as string | string[]);
+    if (batch.length) await redis.del(batch);
+  }
+  await redis.quit();
+}
+
+if (process.argv[2] === 'sim') {
+  serveSimulator().catch(die);
+} else if (process.argv[2] === 'serve') {
+  serveApp(process.argv[3] as Kind, process.argv[4]!, process.argv[5] ?? 'wxauth-bench:').catch(die);
+} else {
+  main().catch(die);
+}
+
+function die(error: unknown): never {
+  console.error(error);
+  process.exit(1);
+}
