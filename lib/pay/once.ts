@@ -24,35 +24,36 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /**
  * Run `fn` at most once per `key` across every process sharing `store`, until it succeeds.
- * A processing lock (SET NX with a TTL and an owner) keeps two deliveries from running it at the
- * same time; a done mark, written only after `fn` resolved, makes later deliveries skip it. When
- * `fn` throws, no mark is written and the lock is released, so the next delivery runs it again.
+ * One key carries both marks, so the common case costs two store round trips: `SET NX` of a
+ * "processing" value with a TTL and an owner (two deliveries never run `fn` at the same time, and a
+ * crashed holder blocks for at most `lockSeconds`), then, only after `fn` resolved, the "done"
+ * value that makes later deliveries skip it. When `fn` throws, the key is released (owner-checked),
+ * so the next delivery runs it again.
  */
 export async function runOnce(store: Store, key: string, options: OnceOptions, fn: () => Promise<void>): Promise<OnceOutcome> {
-  const doneKey = `${key}:done`;
-  const lockKey = `${key}:lock`;
+  const onceKey = `${key}:once`;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
-  if (await store.get(doneKey)) return 'already';
-
-  const owner = randomBytes(12).toString('hex');
+  const processing = `processing:${randomBytes(12).toString('hex')}`;
   const deadline = now() + options.waitMs;
-  while (!(await store.setIfAbsent(lockKey, owner, options.lockSeconds))) {
+  while (!(await store.setIfAbsent(onceKey, processing, options.lockSeconds))) {
+    const current = await store.get(onceKey);
+    if (current?.startsWith('done:')) return 'already';
+    if (current === undefined) continue; // released (or expired) since our SET NX: try again at once
     if (now() >= deadline) return 'busy';
     await sleep(options.pollMs ?? 25);
-    if (await store.get(doneKey)) return 'already';
   }
   try {
-    // The holder we waited for may have finished between our first look and taking the lock.
-    if (await store.get(doneKey)) return 'already';
     await fn();
-    try {
-      await store.set(doneKey, String(now()), options.rememberSeconds);
-      return 'ran';
-    } catch {
-      return 'ran_unmarked';
-    }
-  } finally {
-    await store.delIfEquals(lockKey, owner).catch(() => undefined);
+  } catch (error) {
+    await store.delIfEquals(onceKey, processing).catch(() => undefined);
+    throw error;
+  }
+  try {
+    await store.set(onceKey, `done:${now()}`, options.rememberSeconds);
+    return 'ran';
+  } catch {
+    // The processing value stays until its TTL, then a redelivery runs `fn` again.
+    return 'ran_unmarked';
   }
 }

@@ -87,9 +87,10 @@ export class MemoryStore implements Store {
     const expiresAt = ttlSeconds && ttlSeconds > 0 ? this.now() + ttlSeconds * 1000 : Infinity;
     this.entries.delete(key); // re-insert so Map order follows write time
     this.entries.set(key, { value, expiresAt });
-    // Sweeping walks every entry, so do it once per `size` writes (amortised O(1) per write),
-    // or at once when over the bound.
-    if (++this.writesSinceSweep >= Math.max(1000, this.entries.size) || this.entries.size > this.maxEntries) this.sweep();
+    // Over the bound: drop the oldest write (O(1); Map order is write order). Sweeping expired
+    // entries walks them all, so it runs once per `size` writes: amortised O(1) per write.
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    if (++this.writesSinceSweep >= Math.max(1000, this.entries.size)) this.sweep();
   }
 
   private sweep(): void {

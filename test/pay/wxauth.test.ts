@@ -47,5 +47,7 @@ test('done marks live in the app’s Redis, under its prefix', async () => {
   expect((await request(url).post('/wxpay/pay/callback').type('text/xml').send(xml)).text).toBe(SUCCESS_XML);
   const keys: string[] = [];
   for await (const batch of redis.client.scanIterator({ MATCH: `${redis.prefix}wxpay:*${String(fields.transaction_id)}*` })) keys.push(...([] as string[]).concat(batch));
-  expect(keys).toEqual([`${redis.prefix}wxpay:${PAY.mchid}:pay:${String(fields.transaction_id)}:done`]);
+  const key = `${redis.prefix}wxpay:${PAY.mchid}:pay:${String(fields.transaction_id)}:once`;
+  expect(keys).toEqual([key]);
+  expect(await redis.client.get(key)).toMatch(/^done:\d+$/);
 });
