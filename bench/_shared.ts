@@ -90,3 +90,15 @@ export function grouped(n: number): string {
     .toString()
     .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
+
+/** Delete a benchmark's keys (its own prefix) from Redis. */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const { createClient } = await import('redis');
+  const redis = createClient({ url });
+  await redis.connect();
+  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    const batch = ([] as string[]).concat(keys as string | string[]);
+    if (batch.length) await redis.del(batch);
+  }
+  await redis.quit();
+}

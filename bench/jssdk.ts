@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import express from 'express';
 import { createClient } from 'redis';
+import { deleteRedisKeys, table } from './_shared';
 import { wxauth, type WxAuthOptions } from '../lib';
 import { createApiClient } from '../lib/client';
 import { defaultRandomHex, type WxContext } from '../lib/context';
@@ -195,18 +196,10 @@ async function main(): Promise<void> {
     return [label, r.requests.average.toFixed(0), `${((r.requests.average / bare) * 100).toFixed(0)}%`, r.latency.p99.toFixed(1), r.latency.average.toFixed(2), String(r.non2xx + r.errors + r.timeouts), all];
   });
   const head = ['server', 'req/s', 'vs bare', 'p99 ms', 'avg ms', 'errors', 'req/s per round'];
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`;
-  console.log(['', line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+  console.log(`\n${table(head, rows)}`);
   console.log(`\nupstream calls during the whole run: token ${sim.calls('/cgi-bin/token') + sim.calls('/cgi-bin/stable_token')}, ticket ${sim.calls('/cgi-bin/ticket/getticket')}`);
 
-  const redis = createClient({ url: REDIS_URL });
-  await redis.connect();
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-    const batch = ([] as string[]).concat(keys as string | string[]);
-    if (batch.length) await redis.del(batch);
-  }
-  await redis.quit();
+  await deleteRedisKeys(REDIS_URL, prefix);
 }
 
 if (process.argv[2] === 'serve') {

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import express from 'express';
 import { createClient } from 'redis';
+import { deleteRedisKeys, table } from './_shared';
 import { wxauth } from '../lib';
 import { signPay } from '../lib/pay/sign';
 import { buildPayXml } from '../lib/pay/xml';
@@ -177,17 +178,9 @@ async function main(): Promise<void> {
     }
   }
   const head = ['server', 'scenario', 'req/s', 'p99 ms', 'avg ms', 'errors', 'notes'];
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`;
-  console.log(['', line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+  console.log(`\n${table(head, rows)}`);
 
-  const redis = createClient({ url: REDIS_URL });
-  await redis.connect();
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-    const batch = ([] as string[]).concat(keys as string | string[]);
-    if (batch.length) await redis.del(batch);
-  }
-  await redis.quit();
+  await deleteRedisKeys(REDIS_URL, prefix);
 }
 
 if (process.argv[2] === 'serve') {
