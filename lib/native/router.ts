@@ -65,15 +65,24 @@ export function mountNative(router: Router, deps: SurfaceDeps): void {
     }),
   );
 
+  // `X-App-Id` + `X-Session-Id` → that app's session (undefined when unknown, expired or another
+  // app's), or undefined after answering the request when a header is missing or wrong.
+  const presentedSession = async (req: Request, res: Response) => {
+    const app = requireApp(req, res, options, undefined);
+    if (!app) return undefined;
+    const sessionId = header(req, 'X-Session-Id');
+    if (!sessionId) return void validationFailed(res, 'X-Session-Id');
+    const stored = await sessions.get(sessionId);
+    return { sessionId, session: stored && stored.appid === app.credentials.appid ? stored : undefined };
+  };
+
   api.put(
     '/refresh',
     handle(ctx.logger, async (req, res) => {
-      const app = requireApp(req, res, options, undefined);
-      if (!app) return;
-      const sessionId = header(req, 'X-Session-Id');
-      if (!sessionId) return validationFailed(res, 'X-Session-Id');
-      const session = await sessions.get(sessionId);
-      if (!session || session.appid !== app.credentials.appid) return sendError(res, 400, 'Unknown or expired session: log in again', 'login_required');
+      const found = await presentedSession(req, res);
+      if (!found) return;
+      const { sessionId, session } = found;
+      if (!session) return sendError(res, 400, 'Unknown or expired session: log in again', 'login_required');
       await refreshSession(ctx, sessions, sessionId, session);
       res.set('Cache-Control', 'no-store').status(204).end();
     }),
@@ -83,12 +92,9 @@ export function mountNative(router: Router, deps: SurfaceDeps): void {
   api.delete(
     '/session',
     handle(ctx.logger, async (req, res) => {
-      const app = requireApp(req, res, options, undefined);
-      if (!app) return;
-      const sessionId = header(req, 'X-Session-Id');
-      if (!sessionId) return validationFailed(res, 'X-Session-Id');
-      const session = await sessions.get(sessionId);
-      if (session && session.appid === app.credentials.appid) await sessions.delete(sessionId);
+      const found = await presentedSession(req, res);
+      if (!found) return;
+      if (found.session) await sessions.delete(found.sessionId);
       res.status(204).end();
     }),
   );

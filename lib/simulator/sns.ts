@@ -1,4 +1,4 @@
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { SimState, Grant } from './state';
 import { fail } from './state';
 import { jsonRoute, noteAppid, param } from './http';
@@ -74,14 +74,20 @@ export function snsRoutes(state: SimState): Router {
     }),
   );
 
+  // `access_token` + `openid`, checked as WeChat does, for the two calls that take both.
+  const grantOf = (req: Request, res: Response) => {
+    const grant = state.oauthGrant(param(req.query, 'access_token'));
+    noteAppid(state, res, grant.appid);
+    const openid = param(req.query, 'openid');
+    if (!openid) fail(41009);
+    if (openid !== state.openidOf(grant.appid, grant.user)) fail(40003);
+    return { grant, openid };
+  };
+
   router.get(
     '/sns/userinfo',
     jsonRoute((req, res) => {
-      const grant = state.oauthGrant(param(req.query, 'access_token'));
-      noteAppid(state, res, grant.appid);
-      const openid = param(req.query, 'openid');
-      if (!openid) fail(41009);
-      if (openid !== state.openidOf(grant.appid, grant.user)) fail(40003);
+      const { grant, openid } = grantOf(req, res);
       // snsapi_base grants the openid only; the profile needs snsapi_userinfo (or snsapi_login).
       if (grant.scope.split(',').every((s) => s === 'snsapi_base')) fail(48001);
       return profile(state, req, grant, openid);
@@ -91,11 +97,7 @@ export function snsRoutes(state: SimState): Router {
   router.get(
     '/sns/auth',
     jsonRoute((req, res) => {
-      const grant = state.oauthGrant(param(req.query, 'access_token'));
-      noteAppid(state, res, grant.appid);
-      const openid = param(req.query, 'openid');
-      if (!openid) fail(41009);
-      if (openid !== state.openidOf(grant.appid, grant.user)) fail(40003);
+      grantOf(req, res); // throws WeChat's errcode when the token or openid is not valid
       return { errcode: 0, errmsg: 'ok' };
     }),
   );
