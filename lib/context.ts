@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from './log';
+import { pooledRandomHex } from './random';
 import type { Store } from './store/types';
 import type { WechatClient } from './wechat/client';
 
@@ -17,4 +17,5 @@ export interface WxContext {
   logger: Logger;
 }
 
-export const defaultRandomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
+/** The default `randomHex`: CSPRNG bytes from a pool (see random.ts). */
+export const defaultRandomHex: (bytes: number) => string = pooledRandomHex;

@@ -1,7 +1,6 @@
 import type { ApiClient } from '../client/types';
 import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
-import { createNonceSource } from './nonce';
 import { parseOrigin } from './page-url';
 import type { WxConfig } from './script';
 import { signJssdk, stripFragment } from './sign';
@@ -30,10 +29,13 @@ export interface JssdkSettings {
   debug: boolean;
 }
 
+const NONCE_BYTES = 8;
+
 /** The signing core: no Express, only the client (ticket), the clock and the nonce source. */
 export function createJssdkSigner(ctx: WxContext, client: ApiClient, settings: JssdkSettings) {
   const { appId } = settings;
-  const nonce = createNonceSource(ctx.randomHex);
+  /** `nonceStr`: 16 hex characters of CSPRNG output. */
+  const nonce = () => ctx.randomHex(NONCE_BYTES);
 
   /** Sign with a ticket already in hand (the hot path: synchronous, no I/O). */
   const signWith = (ticket: string, url: string): JssdkSignature => {

@@ -80,6 +80,26 @@ export function ensureBinding(ctx: WxContext, req: Request, res: Response, optio
   return binding;
 }
 
+/** Printable ASCII without spaces: a URL that can go into `Location` as it is. */
+const PLAIN_URL = /^[\x21-\x7e]+$/;
+
+/**
+ * Redirect with an empty body. Express's `res.redirect` content-negotiates a "Redirecting to…"
+ * body no browser shows; on the login path that negotiation cost more than our state check.
+ * Our URLs come out of `URL`/`URLSearchParams` (percent-encoded already); anything else goes
+ * through Express, which encodes it.
+ */
+export function redirect(res: Response, status: 302 | 303, url: string): void {
+  if (!PLAIN_URL.test(url)) {
+    res.redirect(status, url);
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Location', url);
+  res.setHeader('Content-Length', '0');
+  res.end();
+}
+
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -6,7 +6,7 @@ import { requireSession } from '../identity/session';
 import { readCookie } from '../identity/cookie';
 import type { LoginAction } from '../identity/types';
 import { browserApp, finishLogin, resolveAction, resolveScope, startLogin, type BrowserAction } from './flow';
-import { assertSameOrigin, bindingCookieName, ensureBinding, guardNext, routerUrl, sendDefaultError, wantsJson } from './http';
+import { assertSameOrigin, bindingCookieName, ensureBinding, guardNext, redirect, routerUrl, sendDefaultError, wantsJson } from './http';
 import { mobileLogin, pickMobileApp } from './mobile';
 import type { StateRecord } from './state';
 import { widgetScript } from './widget';
@@ -62,7 +62,8 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
     const binding = ensureBinding(ctx, req, res, options);
     const { url, appid } = await startLogin(ctx, options, { action, scope, next, binding, redirectUri: callbackUrl(req) });
     ctx.logger.debug?.('login started', { action, scope, appid });
-    res.set('Cache-Control', 'no-store').redirect(302, url);
+    res.set('Cache-Control', 'no-store');
+    redirect(res, 302, url);
   }
 
   /** Errors of a login step: log safe fields, run the error hook, else the default 4xx page/JSON. */
@@ -153,7 +154,7 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
         res.json({ openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), action, next, ...(token ? { token } : {}) });
         return;
       }
-      res.redirect(302, next);
+      redirect(res, 302, next);
     })().catch((error) => fail(req, res, nextFn, error, { ...(record ? { action: record.action } : {}), next: record?.next ?? '/' }));
   });
 
@@ -215,7 +216,7 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
       assertSameOrigin(req, options);
       await logout(req, res);
       if (wantsJson(req)) res.status(204).end();
-      else res.redirect(303, guardNext(req, options, req.query.next));
+      else redirect(res, 303, guardNext(req, options, req.query.next));
     })().catch((error) => fail(req, res, nextFn, error, { next: '/' }));
   });
 
