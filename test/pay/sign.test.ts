@@ -1,5 +1,6 @@
+import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { signPay, stringToSign, verifyPay, receivedSignType } from '../../lib/pay/sign';
+import { hexEqual, signPay, stringToSign, verifyPay, receivedSignType } from '../../lib/pay/sign';
 
 // WeChat's published example (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3).
 const EXAMPLE = { appid: 'wxd930ea5d5a258f4f', mch_id: '10000100', device_info: '1000', body: 'test', nonce_str: 'ibuaiVcKdpRxkhJA' };
@@ -91,5 +92,67 @@ describe('WeChat Pay v2 signing', () => {
         return !verifyPay({ ...p, sign: signPay(p, k1, t) }, k2, t);
       }),
     );
+  });
+});
+
+describe('signing against a reference built from node:crypto directly', () => {
+  /** The definition, spelled out with no caching or shortcuts. */
+  const reference = (p: Record<string, string>, key: string, type: 'MD5' | 'HMAC-SHA256') => {
+    const text = Object.keys(p).filter((k) => k !== 'sign' && p[k] !== '').sort().map((k) => `${k}=${p[k]}`).concat(`key=${key}`).join('&');
+    const h = type === 'MD5' ? createHash('md5').update(text, 'utf8') : createHmac('sha256', key).update(text, 'utf8');
+    return h.digest('hex').toUpperCase();
+  };
+
+  test('property: same signature for any parameters, any (unicode) key, either algorithm', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,15}$/), fc.string({ maxLength: 40, unit: 'grapheme' })),
+        fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }),
+        fc.constantFrom('MD5' as const, 'HMAC-SHA256' as const),
+        (p, key, type) => signPay(p, key, type) === reference(p, key, type),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test('more API keys than the per-key cache holds: each message still signs with its own key', () => {
+    const p = { appid: 'wx1', total_fee: '1' };
+    const keys = Array.from({ length: 40 }, (_, i) => `key-${i}-0123456789abcdefghijklmnopq`);
+    for (let round = 0; round < 3; round++) {
+      for (const key of keys) expect(signPay(p, key, 'HMAC-SHA256')).toBe(reference(p, key, 'HMAC-SHA256'));
+    }
+  });
+});
+
+describe('hexEqual: the constant-time comparison of a received sign', () => {
+  const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
+
+  test('property: equal to exact comparison after lower-casing the received side', () => {
+    fc.assert(
+      fc.property(hex(64), hex(64), fc.boolean(), (a, b, upper) => {
+        const received = upper ? a.toUpperCase() : a;
+        return hexEqual(received, b) === (a === b) && hexEqual(received, a);
+      }),
+    );
+  });
+
+  test('property: one changed character anywhere is refused', () => {
+    fc.assert(
+      fc.property(hex(32), fc.nat(31), fc.constantFrom(...'0123456789abcdefg-Z '), (a, i, c) => {
+        fc.pre(a[i] !== c);
+        return !hexEqual(a.slice(0, i) + c + a.slice(i + 1), a);
+      }),
+    );
+  });
+
+  test('refuses other lengths, and non-ASCII look-alikes of hex digits', () => {
+    const expected = 'a'.repeat(31) + '0';
+    expect(hexEqual(expected.slice(1), expected)).toBe(false);
+    expect(hexEqual(expected + '0', expected)).toBe(false);
+    expect(hexEqual('', expected)).toBe(false);
+    // U+0161 and U+0130 have 0x61 ('a') and 0x30 ('0') as their low byte; İ also lower-cases to two chars.
+    expect(hexEqual('\u0161'.repeat(31) + '0', expected)).toBe(false);
+    expect(hexEqual('a'.repeat(31) + '\u0130', expected)).toBe(false);
+    expect(hexEqual('Ａ'.repeat(31) + '0', expected)).toBe(false); // full-width A
   });
 });
