@@ -3,7 +3,7 @@
  * express-session) on the same kind of Express 5 app, both pointed at the WeChat simulator, in
  * the same run, on loopback, with the same number of virtual browsers for the same time.
  *
- *   node_modules/.bin/tsx bench/oauth.ts         (BENCH_DURATION s, default 10; BENCH_VUS, default 20;
+ *   node_modules/.bin/tsx bench/oauth.ts         (BENCH_DURATION s, default 10; BENCH_VUS, default 20; BENCH_ROUNDS, default 3;
  *                                                 BENCH_ONLY=ours,ours-redis,passport,passport-keepalive
  *                                                 to pick and order; REDIS_URL for ours-redis)
  *
@@ -32,13 +32,14 @@ import session from 'express-session';
 import { createClient } from 'redis';
 import { wxauth } from '../lib';
 import { createSimulator } from '../lib/simulator';
-import { announce, ask, machine, peerVersion, quantile, requireBench, startChild, table, type Child } from './_shared';
+import { announce, ask, machine, median, peerVersion, quantile, requireBench, startChild, table, type Child } from './_shared';
 
 const APPID = 'wxbench000000001';
 const SECRET = 'bench-secret';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const VUS = Number(process.env.BENCH_VUS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN';
 const SESSION_SECRET = 'bench-session-secret-0123456789abcdef';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -288,6 +289,42 @@ async function check(app: string, sim: string, routes: Routes, expectedOpenid: s
   return { loginCsrf: victimOpenid ? `accepted (victim logged in as the attacker), ${hop.status}` : `refused, ${hop.status}` };
 }
 
+interface Measured {
+  rps: number;
+  cpuPerTrip: number;
+  run: Run;
+  exchanges: number;
+  loginCsrf: string;
+}
+
+/** One contender, once: fresh simulator and server processes, a check, a warm-up, then the timed run. */
+async function measure(kind: Kind, expectedOpenid: string, prefix: string): Promise<Measured> {
+  let sim: Child | undefined;
+  let app: Child | undefined;
+  try {
+    sim = await startChild(__filename, ['sim']);
+    app = await startChild(__filename, ['serve', kind, sim.url, prefix]);
+    const routes = ROUTES[kind];
+    const { loginCsrf } = await check(app.url, sim.url, routes, expectedOpenid);
+    await load(app.url, sim.url, routes, WARMUP);
+    const before = await ask<{ exchange: number }>(sim.child, 'calls');
+    const cpuBefore = await ask<{ cpu: number }>(app.child, 'cpu');
+    const run = await load(app.url, sim.url, routes, DURATION);
+    const cpuAfter = await ask<{ cpu: number }>(app.child, 'cpu');
+    const after = await ask<{ exchange: number }>(sim.child, 'calls');
+    return {
+      rps: run.completed / run.seconds,
+      cpuPerTrip: (cpuAfter.cpu - cpuBefore.cpu) / (run.completed || 1),
+      run,
+      exchanges: after.exchange - before.exchange,
+      loginCsrf,
+    };
+  } finally {
+    app?.stop();
+    sim?.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const expectedOpenid = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }] }).openidOf(APPID, 'alice');
   const passportLabel = `passport-wechat ${peerVersion('passport-wechat')} (passport ${peerVersion('passport')}, wechat-oauth ${peerVersion('wechat-oauth')})`;
@@ -302,43 +339,48 @@ async function main(): Promise<void> {
   )
     .filter(([kind]) => !only || only.includes(kind))
     .sort(([a], [b]) => (only ? only.indexOf(a) - only.indexOf(b) : 0));
-  console.log(`oauth benchmark: snsapi_base round trip (login → authorize → callback), ${VUS} browsers, ${DURATION}s per run after ${WARMUP}s warm-up, loopback`);
+  console.log(
+    `oauth benchmark: snsapi_base round trip (login → authorize → callback), ${VUS} browsers, ${ROUNDS} rounds × ${DURATION}s per contender ` +
+      `(each after ${WARMUP}s warm-up, order rotated every round, medians shown), loopback`,
+  );
   console.log(machine());
   const prefix = `wxauth-bench:${randomBytes(4).toString('hex')}:`;
+  const results = new Map<Kind, Measured[]>(kinds.map(([kind]) => [kind, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate who goes first: a noisy neighbour or a thermal drift then hits every contender alike.
+    const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
+    for (const [kind] of order) {
+      const m = await measure(kind, expectedOpenid, prefix);
+      results.get(kind)!.push(m);
+      process.stderr.write(`  round ${round + 1}/${ROUNDS} ${kind}: ${m.rps.toFixed(0)} round trips/s, ${m.cpuPerTrip.toFixed(0)} µs server CPU\n`);
+    }
+  }
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const [kind, label] of kinds) {
-    let sim: Child | undefined;
-    let app: Child | undefined;
-    try {
-      sim = await startChild(__filename, ['sim']);
-      app = await startChild(__filename, ['serve', kind, sim.url, prefix]);
-      const routes = ROUTES[kind];
-      const { loginCsrf } = await check(app.url, sim.url, routes, expectedOpenid);
-      await load(app.url, sim.url, routes, WARMUP);
-      const before = await ask<{ exchange: number }>(sim.child, 'calls');
-      const cpuBefore = await ask<{ cpu: number }>(app.child, 'cpu');
-      const run = await load(app.url, sim.url, routes, DURATION);
-      const cpuAfter = await ask<{ cpu: number }>(app.child, 'cpu');
-      const after = await ask<{ exchange: number }>(sim.child, 'calls');
-      const avg = run.latencies.reduce((a, b) => a + b, 0) / (run.latencies.length || 1);
-      rows.push([
-        label,
-        (run.completed / run.seconds).toFixed(0),
-        quantile(run.latencies, 0.5).toFixed(1),
-        quantile(run.latencies, 0.99).toFixed(1),
-        avg.toFixed(2),
-        ((cpuAfter.cpu - cpuBefore.cpu) / (run.completed || 1)).toFixed(0),
-        String(run.errors),
-        String(after.exchange - before.exchange),
-      ]);
-      notes.push(`${label}: ${run.completed} round trips in ${run.seconds.toFixed(1)}s; cross-browser callback (login CSRF): ${loginCsrf}${run.firstError ? `; first error: ${run.firstError}` : ''}`);
-    } finally {
-      app?.stop();
-      sim?.stop();
-    }
+    const runs = results.get(kind)!;
+    const rps = runs.map((m) => m.rps);
+    const latencies = runs.flatMap((m) => m.run.latencies).sort((a, b) => a - b);
+    const avg = latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1);
+    rows.push([
+      label,
+      median(rps).toFixed(0),
+      `${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)}`,
+      quantile(latencies, 0.5).toFixed(1),
+      quantile(latencies, 0.99).toFixed(1),
+      avg.toFixed(2),
+      median(runs.map((m) => m.cpuPerTrip)).toFixed(0),
+      String(runs.reduce((n, m) => n + m.run.errors, 0)),
+      String(runs.reduce((n, m) => n + m.exchanges, 0)),
+    ]);
+    const completed = runs.reduce((n, m) => n + m.run.completed, 0);
+    const firstError = runs.find((m) => m.run.firstError)?.run.firstError;
+    notes.push(`${label}: ${completed} round trips in ${runs.length} runs; cross-browser callback (login CSRF): ${runs[0]!.loginCsrf}${firstError ? `; first error: ${firstError}` : ''}`);
   }
-  console.log('\n' + table(['server', 'round trips/s', 'p50 ms', 'p99 ms', 'avg ms', 'server CPU µs / round trip', 'errors', 'code exchanges'], rows));
+  console.log(
+    '\n' +
+      table(['server', 'round trips/s (median)', 'range', 'p50 ms', 'p99 ms', 'avg ms', 'server CPU µs / round trip (median)', 'errors', 'code exchanges'], rows),
+  );
   console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));
   console.log(
     '\nNot the same work: express-wxauth stores a random single-use state bound to the browser (binding cookie), consumes it\n' +
