@@ -54,6 +54,13 @@ export interface WxAuthOptions {
   miniprogram?: AppCredentials;
   /** Public origin used to build `redirect_uri`, e.g. `https://shop.example.com`. Default: from the request (trust-proxy aware). */
   baseUrl?: string;
+  /**
+   * Where you mount the router: `'/auth'` for `app.use('/auth', router)`. The router learns it
+   * from the first request through it; set it when `requireLogin()` / `auth()` guard routes
+   * outside the router (they may run before that first request) and for the default pay
+   * notify URLs (`<baseUrl><mountPath>/wxpay/:type/callback`). Default `''`.
+   */
+  mountPath?: string;
   /** Where the login lives: express-session (default), a signed cookie, or a JWT handed to the client. */
   storage?: 'session' | 'cookie' | 'jwt';
   /** The signed cookie, when `storage: 'cookie'`. */
@@ -64,6 +71,8 @@ export interface WxAuthOptions {
   store?: RedisLikeClient | Store;
   /** Key prefix when `store` is a Redis client. Default `wxauth:`. */
   storePrefix?: string;
+  /** When `store` is a Redis client: a command not answered in this many ms fails with `store_error` (503). Default 1000; 0 waits as long as the client does. */
+  storeTimeoutMs?: number;
   /** Extra origins (`https://m.example.com`) that `next` and signed page URLs may point to. Default: same origin only. */
   allowedRedirects?: string[];
   /** WeChat hosts; defaults are WeChat's real ones. Point them at the simulator for offline work. */
@@ -106,6 +115,10 @@ export const wxauthOptionsSchema = z
     mobile: z.unknown().optional(),
     miniprogram: credentials.optional(),
     baseUrl: fields.url.optional(),
+    mountPath: z
+      .string({ error: 'must be a string' })
+      .regex(/^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/, "must be '' or a path like '/auth' (leading slash, no trailing slash)")
+      .optional(),
     storage: z.enum(['session', 'cookie', 'jwt']).optional(),
     cookie: z
       .strictObject({
@@ -119,6 +132,7 @@ export const wxauthOptionsSchema = z
     jwt: jwtOptionsSchema.optional(),
     store: z.custom<RedisLikeClient | Store>((v) => v !== null && typeof v === 'object', 'must be a node-redis client, an ioredis client or a Store').optional(),
     storePrefix: z.string().optional(),
+    storeTimeoutMs: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more').max(60_000, 'must be at most 60000').optional(),
     allowedRedirects: z.array(fields.url).optional(),
     endpoints: z.strictObject({ open: fields.url.optional(), api: fields.url.optional(), pay: fields.url.optional() }).optional(),
     timeoutMs: z.number().int().positive().max(60_000).optional(),

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { WxContext } from '../context';
 import type { ResolvedOptions } from '../options';
 import { createCookieIdentity } from './cookie';
@@ -22,16 +22,28 @@ export function createIdentityStorage(ctx: WxContext, options: ResolvedOptions):
   }
 }
 
+/** Requests whose `req.wxauth` this storage has already set (or cleared). */
+const identified = new WeakMap<object, IdentityStorage>();
+
 /**
  * Sets `req.wxauth` on every request that carries a (verified) login, and clears anything a
  * previous middleware put there — the field is ours and must only ever hold a verified identity.
  */
 export function identityMiddleware(storage: IdentityStorage): RequestHandler {
   return (req, _res, next) => {
-    storage.read(req).then((identity) => {
-      if (identity) req.wxauth = identity;
-      else delete req.wxauth;
-      next();
-    }, next);
+    identify(storage, req).then(() => next(), next);
   };
+}
+
+/**
+ * Make sure `req.wxauth` was set by `storage` for this request. The router does it for requests
+ * that pass through it; `requireLogin()` on a route outside the router (`app.use('/auth', router)`
+ * and `app.get('/account', router.requireLogin())`) relies on this instead.
+ */
+export async function identify(storage: IdentityStorage, req: Request): Promise<void> {
+  if (identified.get(req) === storage) return;
+  const identity = await storage.read(req);
+  if (identity) req.wxauth = identity;
+  else delete req.wxauth;
+  identified.set(req, storage);
 }

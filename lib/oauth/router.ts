@@ -2,6 +2,7 @@ import { json, type NextFunction, type Request, type RequestHandler, type Respon
 import type { SurfaceDeps } from '../deps';
 import { WxAuthError, isWxAuthError } from '../errors';
 import { completeLogin } from '../identity/complete-login';
+import { identify } from '../identity';
 import { requireSession } from '../identity/session';
 import { readCookie } from '../identity/cookie';
 import type { LoginAction } from '../identity/types';
@@ -47,11 +48,17 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
  */
 export function mountOAuth(router: Router, deps: SurfaceDeps) {
   const { ctx, options, identity, hooks } = deps;
-  let mountPath = ''; // where the app mounted us, seen on the first request through the router
+  // Where the app mounted us: the option when given, else seen on each request through the router.
+  let mountPath = options.mountPath ?? '';
+  let warnedMount = false;
   const parseJson = json({ limit: '16kb' });
 
   router.use((req, _res, next) => {
-    mountPath = req.baseUrl;
+    if (options.mountPath === undefined) mountPath = req.baseUrl;
+    else if (req.baseUrl !== options.mountPath && !warnedMount) {
+      warnedMount = true; // once: a misconfiguration, not an event per request
+      ctx.logger.warn('"mountPath" differs from where the router is mounted; redirect_uri and notify URLs use "mountPath"', { mountPath: options.mountPath, mountedAt: req.baseUrl });
+    }
     next();
   });
 
@@ -102,8 +109,8 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
 
   function requireLogin(o: RequireLoginOptions = {}): RequestHandler {
     return (req, res, nextFn) => {
-      if (req.wxauth) return nextFn();
-      auth(req, res, o).catch(nextFn);
+      // On a route outside the router nothing has read the login yet: read it here.
+      identify(identity, req).then(() => (req.wxauth ? nextFn() : auth(req, res, o)), nextFn).catch(nextFn);
     };
   }
 

@@ -14,7 +14,9 @@ export type { PayApi } from './pay';
  * type too), under Express 4 and 5 alike.
  */
 export function mountPay(router: Router, deps: SurfaceDeps): PayApi {
-  const api = createPayApi(deps.ctx, deps.options.pay!, deps.options.baseUrl);
+  // Default notify URLs need the full public path: origin, any proxy prefix, and where we are mounted.
+  const { baseUrl, mountPath = '' } = deps.options;
+  const api = createPayApi(deps.ctx, deps.options.pay!, baseUrl ? baseUrl.replace(/\/+$/, '') + mountPath : undefined);
   const raw = express.raw({ type: () => true, limit: NOTIFY_MAX_BYTES });
   router.post('/wxpay/refund/callback', raw, async (req: Request, res: Response) => {
     send(res, await api.handleRefundNotify(bodyOf(req)));

@@ -17,12 +17,19 @@ export function isStore(value: unknown): value is Store {
 
 /**
  * `store` option → a `Store`: nothing gives the memory default, a node-redis / ioredis client is
- * wrapped in a `RedisStore` with `prefix`, a `Store` is used as it is.
+ * wrapped in a `RedisStore` with `prefix` and `commandTimeoutMs`, a `Store` is used as it is.
  */
-export function resolveStore(option: unknown, prefix?: string): Store {
+export function resolveStore(option: unknown, prefix?: string, commandTimeoutMs?: number): Store {
+  if (commandTimeoutMs !== undefined && !isRedisLikeClient(option)) {
+    throw new WxAuthError('config_error', '"storeTimeoutMs" applies only when "store" is a Redis client (give your own Store its own timeout)', {
+      field: 'storeTimeoutMs',
+    });
+  }
   if (option === undefined || option === null) return new MemoryStore();
   if (isStore(option)) return option;
-  if (isRedisLikeClient(option)) return new RedisStore(option, prefix === undefined ? {} : { prefix });
+  if (isRedisLikeClient(option)) {
+    return new RedisStore(option, { ...(prefix === undefined ? {} : { prefix }), ...(commandTimeoutMs === undefined ? {} : { commandTimeoutMs }) });
+  }
   throw new WxAuthError('config_error', '"store" must be a node-redis client, an ioredis client or a Store { get, set, del, setIfAbsent, take, delIfEquals }', {
     field: 'store',
   });

@@ -7,6 +7,8 @@ import { wxauth, WxAuthError, ErrorCodes, type WxAuthOptions, type WxIdentity, t
 
 const options: WxAuthOptions = {
   mp: { appid: 'wx1234567890abcdef', secret: 's' },
+  mountPath: '/auth',
+  storeTimeoutMs: 500,
   storage: 'cookie',
   cookie: { secret: 'x'.repeat(32), sameSite: 'lax' },
   jssdk: { jsApiList: ['chooseImage'] },
@@ -15,6 +17,8 @@ const options: WxAuthOptions = {
 
 // @ts-expect-error storage is one of three words
 const badStorage: WxAuthOptions = { storage: 'redis' };
+// @ts-expect-error storeTimeoutMs is a number of ms
+const badTimeout: WxAuthOptions = { storeTimeoutMs: '1s' };
 // @ts-expect-error an app needs its secret
 const noSecret: WxAuthOptions = { mp: { appid: 'wx1234567890abcdef' } };
 // @ts-expect-error signType is MD5 or HMAC-SHA256
@@ -43,4 +47,4 @@ export function typedRouter(req: Request, res: Response): void {
   void status;
 }
 
-void [badStorage, noSecret, badSign];
+void [badStorage, badTimeout, noSecret, badSign];

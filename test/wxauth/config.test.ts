@@ -32,6 +32,13 @@ describe('wxauth() validates its options at start-up, naming the field', () => {
     ['cookie.maxAge negative', { mp: MP, storage: 'cookie', cookie: { secret: 'x'.repeat(32), maxAge: -1 } }, 'cookie.maxAge', /./],
     ['allowedRedirects entry not a URL', { mp: MP, allowedRedirects: ['m.example.com'] }, 'allowedRedirects.0', /http/],
     ['endpoints.open not a URL', { mp: MP, endpoints: { open: 'localhost' } }, 'endpoints.open', /http/],
+    ['mountPath without its leading slash', { mp: MP, mountPath: 'auth' }, 'mountPath', /leading slash/],
+    ['mountPath with a trailing slash', { mp: MP, mountPath: '/auth/' }, 'mountPath', /no trailing slash/],
+    ['mountPath protocol-relative', { mp: MP, mountPath: '//evil.example' }, 'mountPath', /path/],
+    ['mountPath with a space', { mp: MP, mountPath: '/my auth' }, 'mountPath', /path/],
+    ['storeTimeoutMs negative', { mp: MP, storeTimeoutMs: -5 }, 'storeTimeoutMs', /0 or more/],
+    ['storeTimeoutMs not an integer', { mp: MP, storeTimeoutMs: 1.5 }, 'storeTimeoutMs', /integer/],
+    ['storeTimeoutMs without a Redis store', { mp: MP, storeTimeoutMs: 500 }, 'storeTimeoutMs', /Redis client/],
     ['onSuccess not a function', { mp: MP, onSuccess: 'redirect' }, 'onSuccess', /function/],
     ['nothing configured', {}, 'options', /at least one of/],
   ])('%s → config_error on "%s"', (_name, options, field, message) => {
