@@ -2,7 +2,8 @@
  * Payment notifies per second: our `POST /wxpay/:type/callback` vs the `tenpay` package's Express
  * middleware, in the same run, on loopback, with autocannon (same duration and connections).
  *
- *   node_modules/.bin/tsx bench/notify.ts            (REDIS_URL, default redis://127.0.0.1:6379)
+ *   node_modules/.bin/tsx bench/notify.ts            (REDIS_URL, default redis://127.0.0.1:6379; BENCH_ROUNDS,
+ *                                                     default 3; BENCH_DURATION s, default 10; BENCH_WARMUP s, default 3)
  *
  * Each server runs in its own child process (one core for it, one for autocannon). Every request
  * is a valid, signed notify. Scenarios:
@@ -14,16 +15,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import express from 'express';
 import { createClient } from 'redis';
-import { deleteRedisKeys, table } from './_shared';
+import { deleteRedisKeys, machine, median, peerVersion, requireBench, table } from './_shared';
 import { wxauth } from '../lib';
 import { signPay } from '../lib/pay/sign';
 import { buildPayXml } from '../lib/pay/xml';
 
-const requireBench = createRequire(path.join(__dirname, 'package.json'));
 const APPID = 'wxbench000000001';
 const MCHID = '1900000109';
 const KEY = 'benchkey0123456789abcdefghijklmn';
@@ -31,6 +30,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PATH = '/wxpay/pay/callback';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 
 type Kind = 'ours-redis' | 'ours-memory' | 'tenpay';
 
@@ -66,7 +67,10 @@ async function serve(kind: Kind, prefix: string): Promise<void> {
     process.stdout.write(`LISTENING ${port}\n`);
   });
   process.on('message', (m) => {
-    if (m === 'count') process.send?.({ handled });
+    if (m === 'count') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ handled, cpu: user + system });
+    }
   });
   process.on('SIGTERM', () => process.exit(0));
 }
@@ -113,9 +117,10 @@ function start(kind: Kind, prefix: string): Promise<Started> {
   });
 }
 
-function handledBy(child: ChildProcess): Promise<number> {
+/** The child's handler calls so far and the CPU time (µs) it has used. */
+function countsOf(child: ChildProcess): Promise<{ handled: number; cpu: number }> {
   return new Promise((resolve) => {
-    child.once('message', (m: { handled: number }) => resolve(m.handled));
+    child.once('message', (m: { handled: number; cpu: number }) => resolve(m));
     child.send('count');
   });
 }
@@ -129,12 +134,12 @@ interface Result {
 }
 type Autocannon = (options: Record<string, unknown>) => Promise<Result>;
 
-async function load(url: string, body: () => string): Promise<Result> {
+async function load(url: string, body: () => string, duration = DURATION): Promise<Result> {
   const autocannon = requireBench('autocannon') as Autocannon;
   return autocannon({
     url: url + PATH,
     connections: CONNECTIONS,
-    duration: DURATION,
+    duration,
     requests: [{ method: 'POST', headers: { 'content-type': 'text/xml' }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
   });
 }
@@ -145,39 +150,87 @@ async function check(url: string): Promise<void> {
   if (res.status !== 200 || !text.includes('SUCCESS')) throw new Error(`${url} did not accept a valid notify: ${res.status} ${text}`);
 }
 
+type Scenario = 'distinct' | 'repeat';
+interface Measured {
+  rps: number;
+  p99: number;
+  avg: number;
+  errors: number;
+  /** Server CPU per answered notify, µs: steadier than req/s when a neighbour takes the CPU. */
+  cpuPerRequest: number;
+  note: string;
+}
+
+/** One server, once: a fresh process, a check, a warm-up, then both scenarios. */
+async function measure(kind: Kind, prefix: string): Promise<Record<Scenario, Measured>> {
+  const { child, url } = await start(kind, prefix);
+  try {
+    await check(url);
+    await load(url, () => notify(), WARMUP).catch(() => undefined); // JIT, connections
+    const run = async (body: () => string, note: (handled: number, r: Result) => string): Promise<Measured> => {
+      const before = await countsOf(child);
+      const r = await load(url, body);
+      const after = await countsOf(child);
+      return {
+        rps: r.requests.average,
+        p99: r.latency.p99,
+        avg: r.latency.average,
+        errors: r.non2xx + r.errors + r.timeouts,
+        cpuPerRequest: (after.cpu - before.cpu) / (r.requests.total || 1),
+        note: note(after.handled - before.handled, r),
+      };
+    };
+    const distinct = await run(() => notify(), (handled, r) => `handler calls ${handled}, answered ${r.requests.total}`);
+    const processed = Array.from({ length: 1000 }, (_, i) => notify(`42009${String(i).padStart(12, '0')}${kind.length}`));
+    for (const xml of processed) await fetch(url + PATH, { method: 'POST', body: xml, headers: { 'content-type': 'text/xml' } });
+    let i = 0;
+    const repeat = await run(() => processed[i++ % processed.length]!, (handled) => `handler calls ${handled}`);
+    return { distinct, repeat };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 async function main(): Promise<void> {
   const prefix = `wxauth-bench:${randomBytes(4).toString('hex')}:`;
-  const rows: string[][] = [];
   const kinds: Array<[Kind, string]> = [
     ['ours-redis', 'express-wxauth (Redis store, once-only)'],
     ['ours-memory', 'express-wxauth (memory store, once-only)'],
-    ['tenpay', 'tenpay 2.1.18 middlewareForExpress (no once-only)'],
+    ['tenpay', `tenpay ${peerVersion('tenpay')} middlewareForExpress (no once-only)`],
   ];
-  console.log(`notify benchmark: ${DURATION}s per run, ${CONNECTIONS} connections, loopback, Node ${process.version}`);
-  for (const [kind, label] of kinds) {
-    const { child, url } = await start(kind, prefix);
-    try {
-      await check(url);
-      // Warm up (JIT, connections), then the measured runs.
-      await load(url, () => notify()).catch(() => undefined);
-      const before = await handledBy(child);
-      const distinct = await load(url, () => notify());
-      const handled = (await handledBy(child)) - before;
-      const processed = Array.from({ length: 1000 }, (_, i) => notify(`42009${String(i).padStart(12, '0')}${kind.length}`));
-      for (const xml of processed) await fetch(url + PATH, { method: 'POST', body: xml, headers: { 'content-type': 'text/xml' } });
-      let i = 0;
-      const repeat = await load(url, () => processed[i++ % processed.length]!);
-      for (const [scenario, r, extra] of [
-        ['distinct', distinct, `handler calls ${handled}, answered ${distinct.requests.total}`],
-        ['repeat', repeat, ''],
-      ] as const) {
-        rows.push([label, scenario, r.requests.average.toFixed(0), r.latency.p99.toFixed(1), r.latency.average.toFixed(2), String(r.non2xx + r.errors + r.timeouts), extra]);
-      }
-    } finally {
-      child.kill('SIGTERM');
+  console.log(
+    `notify benchmark: ${ROUNDS} rounds × ${DURATION}s per server and scenario (order rotated every round, medians shown), ` +
+      `${CONNECTIONS} connections, loopback`,
+  );
+  console.log(machine());
+  const results = new Map<Kind, Array<Record<Scenario, Measured>>>(kinds.map(([kind]) => [kind, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < kinds.length; k++) {
+      const [kind] = kinds[(k + round) % kinds.length]!;
+      const m = await measure(kind, prefix);
+      results.get(kind)!.push(m);
+      process.stderr.write(`  round ${round + 1}/${ROUNDS} ${kind}: distinct ${m.distinct.rps.toFixed(0)}/s (${m.distinct.cpuPerRequest.toFixed(0)} µs), repeat ${m.repeat.rps.toFixed(0)}/s\n`);
     }
   }
-  const head = ['server', 'scenario', 'req/s', 'p99 ms', 'avg ms', 'errors', 'notes'];
+  const rows: string[][] = [];
+  for (const [kind, label] of kinds) {
+    for (const scenario of ['distinct', 'repeat'] as const) {
+      const runs = results.get(kind)!.map((m) => m[scenario]);
+      const rps = runs.map((m) => m.rps);
+      rows.push([
+        label,
+        scenario,
+        median(rps).toFixed(0),
+        `${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)}`,
+        median(runs.map((m) => m.p99)).toFixed(1),
+        median(runs.map((m) => m.avg)).toFixed(2),
+        median(runs.map((m) => m.cpuPerRequest)).toFixed(0),
+        String(runs.reduce((n, m) => n + m.errors, 0)),
+        runs.map((m) => m.note).join('; '),
+      ]);
+    }
+  }
+  const head = ['server', 'scenario', 'req/s (median)', 'range', 'p99 ms', 'avg ms', 'server CPU µs / notify', 'errors', 'notes (per round)'];
   console.log(`\n${table(head, rows)}`);
 
   await deleteRedisKeys(REDIS_URL, prefix);

@@ -3,7 +3,7 @@
  * `_getSign`, and the JSSDK signature ours vs `wechat-jssdk`'s own steps, on the same inputs,
  * in one process (pure CPU: no server, no I/O).
  *
- *   node_modules/.bin/tsx bench/sign.ts          (BENCH_ROUNDS, default 7; BENCH_ROUND_MS, default 300)
+ *   node_modules/.bin/tsx bench/sign.ts          (BENCH_ROUNDS, default 15; BENCH_ROUND_MS, default 200)
  *
  * Method: every pair first proves it computes the same thing (identical signatures; both accept
  * a good signature and refuse a tampered one); then each function is warmed up, and timed in
@@ -27,8 +27,8 @@ import { signPay, verifyPay, type PayParams, type PaySignType } from '../lib/pay
 import { signJssdk } from '../lib/jssdk/sign';
 import { grouped, machine, median, peerVersion, requireBench, table } from './_shared';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 300);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 200);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500);
 const KEY = 'benchkey0123456789abcdefghijklmn';
 

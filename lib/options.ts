@@ -55,10 +55,11 @@ export interface WxAuthOptions {
   /** Public origin used to build `redirect_uri`, e.g. `https://shop.example.com`. Default: from the request (trust-proxy aware). */
   baseUrl?: string;
   /**
-   * Where you mount the router: `'/auth'` for `app.use('/auth', router)`. The router learns it
-   * from the first request through it; set it when `requireLogin()` / `auth()` guard routes
-   * outside the router (they may run before that first request) and for the default pay
-   * notify URLs (`<baseUrl><mountPath>/wxpay/:type/callback`). Default `''`.
+   * Where you mount the router: `'/auth'` for `app.use('/auth', router)`. `redirect_uri` is built
+   * under it, and so are the default pay notify URLs (`<baseUrl><mountPath>/wxpay/:type/callback`).
+   * Without it the OAuth routes take the path from each request that passes through the router,
+   * and the pay notify URLs use `''`. Set it when `requireLogin()` / `auth()` guard routes
+   * outside the router (they may run before any request has gone through it).
    */
   mountPath?: string;
   /** Where the login lives: express-session (default), a signed cookie, or a JWT handed to the client. */
@@ -71,7 +72,11 @@ export interface WxAuthOptions {
   store?: RedisLikeClient | Store;
   /** Key prefix when `store` is a Redis client. Default `wxauth:`. */
   storePrefix?: string;
-  /** When `store` is a Redis client: a command not answered in this many ms fails with `store_error` (503). Default 1000; 0 waits as long as the client does. */
+  /**
+   * When `store` is a Redis client: a command not answered in this many ms fails with
+   * `store_error` (503). Default 1000, at most 60000; 0 waits as long as the client does.
+   * Refused with the in-memory default or your own `Store` (it has its own timeouts).
+   */
   storeTimeoutMs?: number;
   /** Extra origins (`https://m.example.com`) that `next` and signed page URLs may point to. Default: same origin only. */
   allowedRedirects?: string[];
@@ -117,7 +122,8 @@ export const wxauthOptionsSchema = z
     baseUrl: fields.url.optional(),
     mountPath: z
       .string({ error: 'must be a string' })
-      .regex(/^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/, "must be '' or a path like '/auth' (leading slash, no trailing slash)")
+      // Plain segments only: no dot segments, no Express pattern characters (: * ( )), escapes well-formed.
+      .regex(/^(?:\/(?!\.\.?(?:\/|$))(?:[A-Za-z0-9._~!$&'+,;=@-]|%[0-9A-Fa-f]{2})+)*$/, "must be '' or a path like '/auth' (leading slash, no trailing slash)")
       .optional(),
     storage: z.enum(['session', 'cookie', 'jwt']).optional(),
     cookie: z

@@ -14,6 +14,8 @@ let offset = POOL_BYTES;
  * follows it (bench/oauth.ts and bench/jssdk.ts profiles).
  */
 export function pooledRandomHex(bytes: number): string {
+  // A fractional or negative size would move the offset backwards and hand bytes out twice.
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new RangeError(`randomHex: bytes must be a positive integer, got ${bytes}`);
   if (bytes > MAX_POOLED) return randomBytes(bytes).toString('hex');
   if (offset + bytes > POOL_BYTES) {
     randomFillSync(pool);

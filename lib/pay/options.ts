@@ -30,11 +30,11 @@ export interface PayOptions {
   key: string;
   /**
    * Full notify URL. `:type` in it is replaced by the order's `type` (`refund` for refund
-   * notifies). Default `<baseUrl>/wxpay/:type/callback`; set it when the router is mounted
-   * under a path or `baseUrl` is not set.
+   * notifies). Default `<baseUrl><mountPath>/wxpay/:type/callback` (`<baseUrl>/wxpay/…` with
+   * `createPay()`); set it when `baseUrl` is not set or the notify route is served elsewhere.
    */
   notifyUrl?: string;
-  /** Refund notify URL. Default: `notifyUrl` with `:type` = `refund`, else `<baseUrl>/wxpay/refund/callback`. */
+  /** Refund notify URL. Default: `notifyUrl` with `:type` = `refund`, else `<baseUrl><mountPath>/wxpay/refund/callback`. */
   refundNotifyUrl?: string;
   /** Default `MD5`. Responses and JSAPI/APP pay parameters are signed the same way. */
   signType?: 'MD5' | 'HMAC-SHA256';

@@ -34,18 +34,24 @@ type OneShotHash = (algorithm: string, data: string, outputEncoding: 'hex') => s
 
 /**
  * The API key as a KeyObject, made once per key: `createHmac` with a string key imports it on
- * every call, a tenth of an HMAC's cost. Merchants have one key (two while rotating); the
- * bound only stops a caller who signs with ever-new keys from growing the map.
+ * every call, a tenth of an HMAC's cost. Least recently used first out, so a platform signing
+ * for many merchants keeps its busy keys and a rotated-out key is dropped in time.
  */
 const hmacKeys = new Map<string, nodeCrypto.KeyObject>();
-const MAX_HMAC_KEYS = 16;
+const MAX_HMAC_KEYS = 64;
 function hmacKey(key: string): nodeCrypto.KeyObject {
   let keyObject = hmacKeys.get(key);
-  if (!keyObject) {
-    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
-    keyObject = createSecretKey(Buffer.from(key, 'utf8'));
-    hmacKeys.set(key, keyObject);
+  if (keyObject) {
+    if (hmacKeys.size > 1) {
+      // Move to the young end (Map keeps insertion order).
+      hmacKeys.delete(key);
+      hmacKeys.set(key, keyObject);
+    }
+    return keyObject;
   }
+  keyObject = createSecretKey(Buffer.from(key, 'utf8'));
+  hmacKeys.set(key, keyObject);
+  if (hmacKeys.size > MAX_HMAC_KEYS) hmacKeys.delete(hmacKeys.keys().next().value!);
   return keyObject;
 }
 

@@ -43,7 +43,8 @@ const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
  */
 export function createKeepAliveAxios(timeoutMs = 5000): AxiosInstance {
   return axios.create({
-    adapter: nodeHttpAdapter,
+    // Behind an outbound proxy named in the environment, axios's own adapter (which reads it).
+    adapter: proxyFromEnvironment() ? 'http' : nodeHttpAdapter,
     timeout: timeoutMs,
     maxContentLength: MAX_ANSWER_BYTES,
     // keepAliveMsecs matches what axios sets on every socket, so the two don't each issue a
@@ -57,6 +58,12 @@ export function createKeepAliveAxios(timeoutMs = 5000): AxiosInstance {
     validateStatus: () => true,
     maxRedirects: 0,
   });
+}
+
+/** HTTP(S)_PROXY in either case, as axios's own adapter reads it. */
+function proxyFromEnvironment(): boolean {
+  const env = process.env;
+  return !!(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
 }
 
 /**

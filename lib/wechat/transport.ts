@@ -21,11 +21,18 @@ import axios, {
  * all still apply; only the wire step is ours.
  *
  * What it deliberately does not do, because WeChat's hosts never need it (pass your own axios
- * instance when your network does): follow redirects, read `HTTP(S)_PROXY`, `proxy`/`auth`
- * config, upload streams or FormData. Bodies are strings or Buffers.
+ * instance when your network does): follow redirects, proxies, `auth`, `socketPath`, upload
+ * streams or FormData. Bodies are strings or Buffers. A request that asks for one of those
+ * options is refused (`ERR_BAD_OPTION_VALUE`) rather than sent without it; `createKeepAliveAxios`
+ * keeps axios's own adapter when the environment names a proxy.
  */
 export const nodeHttpAdapter: AxiosAdapter = (config) =>
   new Promise<AxiosResponse>((resolve, reject) => {
+    const unsupported = UNSUPPORTED.find((option) => config[option] !== undefined && config[option] !== null && config[option] !== false);
+    if (unsupported) {
+      reject(new AxiosError(`nodeHttpAdapter does not support "${unsupported}": use axios's own adapter`, AxiosError.ERR_BAD_OPTION_VALUE, config));
+      return;
+    }
     let url: URL;
     try {
       url = new URL(requestUrl(config));
@@ -107,19 +114,41 @@ export const nodeHttpAdapter: AxiosAdapter = (config) =>
         config.timeout,
       );
     }
+    const onCancel = () => fail(new AxiosError('canceled', AxiosError.ERR_CANCELED, config, request));
     const signal = config.signal as AbortSignal | undefined;
     if (signal) {
-      const onAbort = () => fail(new AxiosError('canceled', AxiosError.ERR_CANCELED, config, request));
-      if (signal.aborted) onAbort();
+      if (signal.aborted) onCancel();
       else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        request.once('close', () => signal.removeEventListener('abort', onAbort));
+        signal.addEventListener('abort', onCancel, { once: true });
+        request.once('close', () => signal.removeEventListener('abort', onCancel));
+      }
+    }
+    // The deprecated CancelToken, still common in older code bases' interceptors.
+    const token = config.cancelToken as CancelTokenLike | undefined;
+    if (token) {
+      if (token.reason) onCancel();
+      else {
+        token.subscribe(onCancel);
+        request.once('close', () => token.unsubscribe(onCancel));
       }
     }
     request.end(body);
   });
 
-/** `url` + `params`, built the way axios would, with a fast path for flat string params. */
+/** Options of axios's own adapter that this one cannot honour. */
+const UNSUPPORTED = ['proxy', 'auth', 'socketPath'] as const;
+
+interface CancelTokenLike {
+  reason?: unknown;
+  subscribe(listener: () => void): void;
+  unsubscribe(listener: () => void): void;
+}
+
+/**
+ * `url` + `params`. Flat params take a fast path through `URLSearchParams`: the same values for
+ * any form-decoding server (WeChat's included), though it percent-encodes a few characters
+ * axios leaves as they are (`~!'():$,[]`). Anything else goes through `axios.getUri`.
+ */
 function requestUrl(config: InternalAxiosRequestConfig): string {
   const { params } = config;
   if (config.baseURL || config.paramsSerializer || (params !== undefined && !isFlatRecord(params))) return axios.getUri(config);

@@ -2,10 +2,10 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import session from 'express-session';
 import { wxauth, type WxAuthOptions, type WxAuthRouter } from '../../lib';
-import { RedisStore } from '../../lib/store';
+import { MemoryStore, RedisStore } from '../../lib/store';
 import { captureLogger, type CapturedLogger } from '../helpers/logs';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
-import { Browser, MP, startSimulator, WECHAT_UA, type SimHandle } from './harness';
+import { Browser, MOBILE, MP, startSimulator, WECHAT_UA, type SimHandle } from './harness';
 
 /**
  * A router mounted under a path (`app.use('/auth', router)`) with `requireLogin()` guarding a
@@ -14,14 +14,11 @@ import { Browser, MP, startSimulator, WECHAT_UA, type SimHandle } from './harnes
  */
 
 let sim: SimHandle;
-let redis: TestRedis;
 beforeAll(async () => {
   sim = await startSimulator();
-  redis = await createTestRedis('mount-path');
 });
 afterAll(async () => {
   await sim.close();
-  await redis.close();
 });
 
 interface Mounted {
@@ -93,7 +90,7 @@ describe('mountPath', () => {
       expect(res.headers.location).toContain('/connect/oauth2/authorize');
     } finally {
       server.closeAllConnections();
-      server.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
@@ -137,7 +134,86 @@ describe('mountPath', () => {
   });
 });
 
+describe('requireLogin reads the login once per request', () => {
+  /** A memory store that counts JWT deny-list lookups: one per read of the login. */
+  class CountingStore extends MemoryStore {
+    denyLookups = 0;
+    override async get(key: string) {
+      if (key.includes('deny')) this.denyLookups++;
+      return super.get(key);
+    }
+  }
+  const JWT = { secret: 'jwt-secret-for-tests-0123456789abcdef' };
+
+  async function serve(setup: (app: express.Express) => void): Promise<{ url: string; close(): Promise<void> }> {
+    const app = express();
+    setup(app);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    };
+  }
+
+  async function tokenFor(url: string): Promise<string> {
+    const res = await fetch(`${url}/oauth/wechat/mobile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: sim.sim.issueCode(MOBILE.appid) }) });
+    const body = (await res.json()) as { token?: string };
+    if (!body.token) throw new Error(`no token: ${res.status} ${JSON.stringify(body)}`);
+    return body.token;
+  }
+
+  test.each([
+    ['inside the router (it already read the login)', ''],
+    ['outside the router (requireLogin reads it)', '/auth'],
+  ])('%s', async (_name, mountAt) => {
+    const store = new CountingStore();
+    const router = wxauth({ mobile: MOBILE, storage: 'jwt', jwt: JWT, store, endpoints: { open: sim.url, api: sim.url }, logger: captureLogger(), ...(mountAt ? { mountPath: mountAt } : {}) });
+    const s = await serve((app) => {
+      if (mountAt) app.get('/x', router.requireLogin(), (req, res) => void res.send(req.wxauth!.openid));
+      app.use(mountAt || '/', router);
+      if (!mountAt) app.get('/x', router.requireLogin(), (req, res) => void res.send(req.wxauth!.openid));
+    });
+    try {
+      const token = await tokenFor(s.url + mountAt);
+      store.denyLookups = 0;
+      const res = await fetch(`${s.url}/x`, { headers: { authorization: `Bearer ${token}` } });
+      expect([res.status, await res.text()]).toEqual([200, sim.sim.openidOf(MOBILE.appid, 'alice')]);
+      expect(store.denyLookups).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('two routers with their own storage each read it (one lookup each), and neither trusts the other', async () => {
+    const stores = [new CountingStore(), new CountingStore()];
+    const routers = stores.map((store) => wxauth({ mobile: MOBILE, storage: 'jwt', jwt: JWT, store, endpoints: { open: sim.url, api: sim.url }, logger: captureLogger() }));
+    const s = await serve((app) => {
+      app.use(routers[0]!);
+      app.use('/second', routers[1]!);
+      app.get('/x', routers[0]!.requireLogin(), routers[1]!.requireLogin(), (req, res) => void res.send(req.wxauth!.openid));
+    });
+    try {
+      const token = await tokenFor(s.url);
+      for (const store of stores) store.denyLookups = 0;
+      const res = await fetch(`${s.url}/x`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(stores.map((store) => store.denyLookups)).toEqual([1, 1]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('storeTimeoutMs', () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await createTestRedis('mount-path');
+  });
+  afterAll(async () => {
+    await redis.close();
+  });
+
   test('is the command timeout of the RedisStore built around a Redis client', () => {
     const router = wxauth({ mp: MP, store: redis.client, storePrefix: redis.prefix, storeTimeoutMs: 250, logger: captureLogger() });
     expect(router.store).toBeInstanceOf(RedisStore);

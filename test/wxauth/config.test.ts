@@ -36,6 +36,9 @@ describe('wxauth() validates its options at start-up, naming the field', () => {
     ['mountPath with a trailing slash', { mp: MP, mountPath: '/auth/' }, 'mountPath', /no trailing slash/],
     ['mountPath protocol-relative', { mp: MP, mountPath: '//evil.example' }, 'mountPath', /path/],
     ['mountPath with a space', { mp: MP, mountPath: '/my auth' }, 'mountPath', /path/],
+    ['mountPath with a dot segment', { mp: MP, mountPath: '/a/../b' }, 'mountPath', /path/],
+    ['mountPath with an Express parameter', { mp: MP, mountPath: '/:tenant' }, 'mountPath', /path/],
+    ['mountPath with a broken escape', { mp: MP, mountPath: '/a%zz' }, 'mountPath', /path/],
     ['storeTimeoutMs negative', { mp: MP, storeTimeoutMs: -5 }, 'storeTimeoutMs', /0 or more/],
     ['storeTimeoutMs not an integer', { mp: MP, storeTimeoutMs: 1.5 }, 'storeTimeoutMs', /integer/],
     ['storeTimeoutMs without a Redis store', { mp: MP, storeTimeoutMs: 500 }, 'storeTimeoutMs', /Redis client/],
@@ -48,6 +51,10 @@ describe('wxauth() validates its options at start-up, naming the field', () => {
     expect(error.message).toContain(`"${field}"`);
     expect(error.message).toMatch(message);
     expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(SECRET);
+  });
+
+  test.each(['', '/auth', '/api/v1/wx', '/%E5%BE%AE%E4%BF%A1', '/a.b~c'])('mountPath %p is accepted', (mountPath) => {
+    expect(() => wxauth({ mp: MP, mountPath, logger: { warn: () => undefined, error: () => undefined } })).not.toThrow();
   });
 
   test('a valid configuration builds a router with the hooks and helpers', () => {
