@@ -54,6 +54,20 @@ const reason = async (promise: Promise<unknown>): Promise<AxiosError> => {
   throw new Error('expected the request to fail');
 };
 
+describe('createKeepAliveAxios: which adapter', () => {
+  test.each(['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])('with %s set, axios\'s own adapter (it reads the proxy settings)', (name) => {
+    const saved = { ...process.env };
+    for (const k of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete process.env[k];
+    try {
+      expect(createKeepAliveAxios().defaults.adapter).toBe(nodeHttpAdapter);
+      process.env[name] = 'http://proxy.internal:3128';
+      expect(createKeepAliveAxios().defaults.adapter).toBe('http');
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
 describe('nodeHttpAdapter: what goes out', () => {
   test('GET with flat params builds the query string, form-encoded', async () => {
     const ax = createKeepAliveAxios();
