@@ -13,12 +13,11 @@
  *   - repeat: 1 000 notifies already processed, sent again (what WeChat's retries look like) —
  *     ours answers SUCCESS from the done mark without calling the handler.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import express from 'express';
 import { createClient } from 'redis';
-import { deleteRedisKeys, machine, median, peerVersion, requireBench, table } from './_shared';
+import { deleteRedisKeys, machine, median, peerVersion, requireBench, startChild, table } from './_shared';
 import { wxauth } from '../lib';
 import { signPay } from '../lib/pay/sign';
 import { buildPayXml } from '../lib/pay/xml';
@@ -100,23 +99,6 @@ function notify(transactionId?: string): string {
   return buildPayXml({ ...fields, sign: signPay(fields, KEY) });
 }
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-}
-
-function start(kind: Kind, prefix: string): Promise<Started> {
-  const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [__filename, 'serve', kind, prefix], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${kind} server exited (${code})`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /LISTENING (\d+)/.exec(d.toString());
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
-    });
-  });
-}
-
 /** The child's handler calls so far and the CPU time (µs) it has used. */
 function countsOf(child: ChildProcess): Promise<{ handled: number; cpu: number }> {
   return new Promise((resolve) => {
@@ -163,7 +145,7 @@ interface Measured {
 
 /** One server, once: a fresh process, a check, a warm-up, then both scenarios. */
 async function measure(kind: Kind, prefix: string): Promise<Record<Scenario, Measured>> {
-  const { child, url } = await start(kind, prefix);
+  const { child, url } = await startChild(__filename, ['serve', kind, prefix]);
   try {
     await check(url);
     await load(url, () => notify(), WARMUP).catch(() => undefined); // JIT, connections

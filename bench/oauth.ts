@@ -4,6 +4,7 @@
  * the same run, on loopback, with the same number of virtual browsers for the same time.
  *
  *   node_modules/.bin/tsx bench/oauth.ts         (BENCH_DURATION s, default 10; BENCH_VUS, default 20; BENCH_ROUNDS, default 3;
+ *                                                 BENCH_TOGETHER=1 to load all contenders at the same time;
  *                                                 BENCH_ONLY=ours,ours-redis,passport,passport-keepalive
  *                                                 to pick and order; REDIS_URL for ours-redis)
  *
@@ -40,6 +41,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const VUS = Number(process.env.BENCH_VUS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const TOGETHER = process.env.BENCH_TOGETHER === '1';
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN';
 const SESSION_SECRET = 'bench-session-secret-0123456789abcdef';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -297,31 +299,61 @@ interface Measured {
   loginCsrf: string;
 }
 
-/** One contender, once: fresh simulator and server processes, a check, a warm-up, then the timed run. */
-async function measure(kind: Kind, expectedOpenid: string, prefix: string): Promise<Measured> {
-  let sim: Child | undefined;
-  let app: Child | undefined;
+interface Contender {
+  kind: Kind;
+  sim: Child;
+  app: Child;
+  loginCsrf: string;
+}
+
+/** Fresh simulator and server processes for `kind`, checked (a real login, the CSRF probe). */
+async function startContender(kind: Kind, expectedOpenid: string, prefix: string): Promise<Contender> {
+  const sim = await startChild(__filename, ['sim']);
   try {
-    sim = await startChild(__filename, ['sim']);
-    app = await startChild(__filename, ['serve', kind, sim.url, prefix]);
-    const routes = ROUTES[kind];
-    const { loginCsrf } = await check(app.url, sim.url, routes, expectedOpenid);
-    await load(app.url, sim.url, routes, WARMUP);
-    const before = await ask<{ exchange: number }>(sim.child, 'calls');
-    const cpuBefore = await ask<{ cpu: number }>(app.child, 'cpu');
-    const run = await load(app.url, sim.url, routes, DURATION);
-    const cpuAfter = await ask<{ cpu: number }>(app.child, 'cpu');
-    const after = await ask<{ exchange: number }>(sim.child, 'calls');
+    const app = await startChild(__filename, ['serve', kind, sim.url, prefix]);
+    const { loginCsrf } = await check(app.url, sim.url, ROUTES[kind], expectedOpenid);
+    return { kind, sim, app, loginCsrf };
+  } catch (error) {
+    sim.stop();
+    throw error;
+  }
+}
+
+/**
+ * Load every contender at once for `DURATION` (each with its own `VUS` browsers, after a
+ * warm-up) and measure each one's round trips and server CPU over the same window. One
+ * contender alone is the sequential mode; several at once is `BENCH_TOGETHER=1`, where a busy
+ * neighbour on the host slows all of them alike, so the CPU-per-round-trip comparison holds
+ * even when the absolute figures swing.
+ */
+async function measureAll(contenders: Contender[]): Promise<Measured[]> {
+  await Promise.all(contenders.map((c) => load(c.app.url, c.sim.url, ROUTES[c.kind], WARMUP)));
+  const before = await Promise.all(contenders.map(async (c) => ({ calls: await ask<{ exchange: number }>(c.sim.child, 'calls'), cpu: await ask<{ cpu: number }>(c.app.child, 'cpu') })));
+  const runs = await Promise.all(contenders.map((c) => load(c.app.url, c.sim.url, ROUTES[c.kind], DURATION)));
+  const after = await Promise.all(contenders.map(async (c) => ({ cpu: await ask<{ cpu: number }>(c.app.child, 'cpu'), calls: await ask<{ exchange: number }>(c.sim.child, 'calls') })));
+  return contenders.map((c, i) => {
+    const run = runs[i]!;
     return {
       rps: run.completed / run.seconds,
-      cpuPerTrip: (cpuAfter.cpu - cpuBefore.cpu) / (run.completed || 1),
+      cpuPerTrip: (after[i]!.cpu.cpu - before[i]!.cpu.cpu) / (run.completed || 1),
       run,
-      exchanges: after.exchange - before.exchange,
-      loginCsrf,
+      exchanges: after[i]!.calls.exchange - before[i]!.calls.exchange,
+      loginCsrf: c.loginCsrf,
     };
+  });
+}
+
+/** Run `kinds` together (or one alone), with fresh processes, and stop them. */
+async function measureRound(kinds: Kind[], expectedOpenid: string, prefix: string): Promise<Measured[]> {
+  const contenders: Contender[] = [];
+  try {
+    for (const kind of kinds) contenders.push(await startContender(kind, expectedOpenid, prefix));
+    return await measureAll(contenders);
   } finally {
-    app?.stop();
-    sim?.stop();
+    for (const c of contenders) {
+      c.app.stop();
+      c.sim.stop();
+    }
   }
 }
 
@@ -340,19 +372,24 @@ async function main(): Promise<void> {
     .filter(([kind]) => !only || only.includes(kind))
     .sort(([a], [b]) => (only ? only.indexOf(a) - only.indexOf(b) : 0));
   console.log(
-    `oauth benchmark: snsapi_base round trip (login → authorize → callback), ${VUS} browsers, ${ROUNDS} rounds × ${DURATION}s per contender ` +
-      `(each after ${WARMUP}s warm-up, order rotated every round, medians shown), loopback`,
+    `oauth benchmark: snsapi_base round trip (login → authorize → callback), ${VUS} browsers per contender, ${ROUNDS} rounds × ${DURATION}s ` +
+      (TOGETHER ? '(all contenders loaded at the same time, ' : '(one contender at a time, order rotated every round, ') +
+      `each after ${WARMUP}s warm-up, medians shown), loopback`,
   );
   console.log(machine());
   const prefix = `wxauth-bench:${randomBytes(4).toString('hex')}:`;
   const results = new Map<Kind, Measured[]>(kinds.map(([kind]) => [kind, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate who goes first: a noisy neighbour or a thermal drift then hits every contender alike.
-    const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
-    for (const [kind] of order) {
-      const m = await measure(kind, expectedOpenid, prefix);
-      results.get(kind)!.push(m);
-      process.stderr.write(`  round ${round + 1}/${ROUNDS} ${kind}: ${m.rps.toFixed(0)} round trips/s, ${m.cpuPerTrip.toFixed(0)} µs server CPU\n`);
+    const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]![0]);
+    const groups = TOGETHER ? [order] : order.map((kind) => [kind]);
+    for (const group of groups) {
+      const measured = await measureRound(group, expectedOpenid, prefix);
+      group.forEach((kind, i) => {
+        const m = measured[i]!;
+        results.get(kind)!.push(m);
+        process.stderr.write(`  round ${round + 1}/${ROUNDS} ${kind}: ${m.rps.toFixed(0)} round trips/s, ${m.cpuPerTrip.toFixed(0)} µs server CPU\n`);
+      });
     }
   }
   const rows: string[][] = [];

@@ -41,9 +41,13 @@ export function guardNext(req: Request, options: ResolvedOptions, next: unknown)
 
 /** API clients (XHR, `Accept: application/json`, bearer tokens) get JSON instead of redirects and pages. */
 export function wantsJson(req: Request): boolean {
-  if (req.xhr) return true;
-  if (/^Bearer\s/i.test(req.headers.authorization ?? '')) return true;
-  if (!req.headers.accept) return false;
+  const { accept, authorization } = req.headers;
+  const requestedWith = req.headers['x-requested-with'];
+  if (typeof requestedWith === 'string' && requestedWith.toLowerCase() === 'xmlhttprequest') return true; // req.xhr
+  if (authorization && /^Bearer\s/i.test(authorization)) return true;
+  if (!accept) return false;
+  // A browser's Accept names no JSON and weighs nothing at 0, so HTML wins; skip negotiation.
+  if (!accept.includes('json') && !accept.includes('q=0')) return false;
   return req.accepts(['html', 'json']) === 'json';
 }
 

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hexEqual, sha256Hex } from '../hash';
 import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
 import type { LoginAction } from '../identity/types';
@@ -30,7 +30,7 @@ export interface StateRecord {
 }
 
 const key = (state: string) => `oauth:state:${state}`;
-const hashBinding = (binding: string) => createHash('sha256').update(binding).digest('hex');
+const hashBinding = (binding: string) => sha256Hex(binding);
 
 /** A fresh per-browser binding value (kept in an httpOnly cookie). */
 export function newBinding(ctx: WxContext): string {
@@ -72,14 +72,8 @@ export async function consumeState(ctx: WxContext, state: unknown, binding: stri
     throw stateError('unreadable');
   }
   if (!(record.exp > ctx.now())) throw stateError('expired');
-  if (!binding || !sameHex(record.binding, hashBinding(binding))) throw stateError('started in another browser');
+  if (!binding || typeof record.binding !== 'string' || !hexEqual(record.binding, hashBinding(binding))) throw stateError('started in another browser');
   return record;
-}
-
-function sameHex(a: string, b: string): boolean {
-  const x = Buffer.from(String(a), 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function stateError(reason: string): WxAuthError {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomHex } from '../random';
 import type { Store } from '../store/types';
 
 export interface OnceOptions {
@@ -34,7 +34,8 @@ export async function runOnce(store: Store, key: string, options: OnceOptions, f
   const onceKey = `${key}:once`;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
-  const processing = `processing:${randomBytes(12).toString('hex')}`;
+  // The owner token: pooled CSPRNG bytes (a `randomBytes` call per notify cost more than its MD5).
+  const processing = `processing:${pooledRandomHex(12)}`;
   const deadline = now() + options.waitMs;
   while (!(await store.setIfAbsent(onceKey, processing, options.lockSeconds))) {
     const current = await store.get(onceKey);

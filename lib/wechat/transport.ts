@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import zlib from 'node:zlib';
 import axios, {
   AxiosError,
@@ -33,20 +34,20 @@ export const nodeHttpAdapter: AxiosAdapter = (config) =>
       reject(new AxiosError(`nodeHttpAdapter does not support "${unsupported}": use axios's own adapter`, AxiosError.ERR_BAD_OPTION_VALUE, config));
       return;
     }
-    let url: URL;
+    let target: http.RequestOptions;
     try {
-      url = new URL(requestUrl(config));
+      target = targetOf(config);
     } catch (cause) {
       reject(AxiosError.from(cause, AxiosError.ERR_INVALID_URL, config));
       return;
     }
-    const isHttps = url.protocol === 'https:';
-    if (!isHttps && url.protocol !== 'http:') {
-      reject(new AxiosError(`Unsupported protocol ${url.protocol}`, AxiosError.ERR_BAD_REQUEST, config));
+    const isHttps = target.protocol === 'https:';
+    if (!isHttps && target.protocol !== 'http:') {
+      reject(new AxiosError(`Unsupported protocol ${target.protocol}`, AxiosError.ERR_BAD_REQUEST, config));
       return;
     }
     const body = requestBody(config.data);
-    const headers = AxiosHeaders.from(config.headers).toJSON(true) as Record<string, string>;
+    const headers = (config.headers instanceof AxiosHeaders ? config.headers : AxiosHeaders.from(config.headers)).toJSON(true) as Record<string, string>;
     if (body) headers['Content-Length'] = String(body.length);
     // WeChat's answers are a few hundred bytes: ask for them uncompressed (less CPU than gunzip).
     headers['Accept-Encoding'] = 'identity';
@@ -63,7 +64,7 @@ export const nodeHttpAdapter: AxiosAdapter = (config) =>
       reject(error);
     };
 
-    const request = send(url, { method: (config.method ?? 'get').toUpperCase(), headers, ...(agent ? { agent } : {}) }, (response) => {
+    const request = send({ ...target, method: (config.method ?? 'get').toUpperCase(), headers, ...(agent ? { agent } : {}) }, (response) => {
       const limit = config.maxContentLength !== undefined && config.maxContentLength > -1 ? config.maxContentLength : Infinity;
       const chunks: Buffer[] = [];
       let size = 0;
@@ -145,18 +146,37 @@ interface CancelTokenLike {
 }
 
 /**
- * `url` + `params`. Flat params take a fast path through `URLSearchParams`: the same values for
- * any form-decoding server (WeChat's included), though it percent-encodes a few characters
- * axios leaves as they are (`~!'():$,[]`). Anything else goes through `axios.getUri`.
+ * Where to send: `url` + `params` as `http.request` options. Flat params take a fast path: the
+ * URL without them is parsed once and cached (WeChat's endpoints are a handful of strings) and
+ * the query comes from `URLSearchParams` — the same values for any form-decoding server
+ * (WeChat's included), though it percent-encodes a few characters axios leaves as they are
+ * (`~!'():$,[]`). Anything else goes through `axios.getUri`.
  */
-function requestUrl(config: InternalAxiosRequestConfig): string {
+function targetOf(config: InternalAxiosRequestConfig): http.RequestOptions {
   const { params } = config;
-  if (config.baseURL || config.paramsSerializer || (params !== undefined && !isFlatRecord(params))) return axios.getUri(config);
-  const url = config.url ?? '';
-  if (!params) return url;
-  const query = new URLSearchParams(params as Record<string, string>).toString();
-  if (!query) return url;
-  return url + (url.includes('?') ? '&' : '?') + query;
+  if (config.baseURL || config.paramsSerializer || (params !== undefined && params !== null && !isFlatRecord(params))) {
+    return urlToHttpOptions(new URL(axios.getUri(config)));
+  }
+  const base = parsedBase(config.url ?? '');
+  const query = params ? new URLSearchParams(params as Record<string, string>).toString() : '';
+  if (!query) return base;
+  return { ...base, path: `${base.path}${base.search ? '&' : '?'}${query}` };
+}
+
+type BaseTarget = http.RequestOptions & { path: string; search: string };
+const parsedBases = new Map<string, BaseTarget>();
+const MAX_PARSED_BASES = 256;
+
+/** `url` as request options (no fragment), parsed once per distinct string. */
+function parsedBase(url: string): BaseTarget {
+  let target = parsedBases.get(url);
+  if (!target) {
+    const parsed = new URL(url); // throws on a malformed URL: the caller turns that into ERR_INVALID_URL
+    target = { ...urlToHttpOptions(parsed), path: parsed.pathname + parsed.search, search: parsed.search };
+    if (parsedBases.size >= MAX_PARSED_BASES) parsedBases.clear();
+    parsedBases.set(url, target);
+  }
+  return target;
 }
 
 function isFlatRecord(value: unknown): value is Record<string, string | number | boolean> {
