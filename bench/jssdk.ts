@@ -6,7 +6,7 @@
  *
  *   node_modules/.bin/tsx bench/jssdk.ts       (REDIS_URL, default redis://127.0.0.1:6379;
  *                                               BENCH_DURATION s per run, default 10; BENCH_CONNECTIONS, default 50;
- *                                               BENCH_ROUNDS, default 3: runs are interleaved A B C D, A B C D, …
+ *                                               BENCH_ROUNDS, default 5: runs are interleaved A B C D, B C D A, …
  *                                               and the median run of each server is shown)
  *
  * Each server runs in its own child process (one core for it, one for autocannon); the simulator
@@ -15,13 +15,10 @@
  * request afresh (new nonce and timestamp, page URL checked against the allowed hosts);
  * wechat-jssdk caches one signature per URL in its store and answers it again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import express from 'express';
 import { createClient } from 'redis';
-import { deleteRedisKeys, table } from './_shared';
+import { announce, ask, deleteRedisKeys, machine, median, peerVersion, requireBench, startChild, table, type Child } from './_shared';
 import { wxauth, type WxAuthOptions } from '../lib';
 import { createApiClient } from '../lib/client';
 import { defaultRandomHex, type WxContext } from '../lib/context';
@@ -31,13 +28,12 @@ import { resolveStore } from '../lib/store';
 import { WechatClient } from '../lib/wechat/client';
 import { createSimulator } from '../lib/simulator';
 
-const requireBench = createRequire(path.join(__dirname, 'package.json'));
 const APPID = 'wxbench000000001';
 const SECRET = 'bench-secret';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const JS_API_LIST = ['updateAppMessageShareData', 'updateTimelineShareData', 'chooseImage'];
 const PAGE = 'http://127.0.0.1/product/42?from=share';
 const PATH = `/weixin-config.js?url=${encodeURIComponent(PAGE)}`;
@@ -88,11 +84,13 @@ async function serve(kind: Kind, simUrl: string, prefix: string): Promise<void> 
       }
     });
   }
-  const server = app.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    process.stdout.write(`LISTENING ${port}\n`);
+  const server = app.listen(0, '127.0.0.1', () => announce((server.address() as { port: number }).port));
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpu: user + system });
+    }
   });
-  process.on('SIGTERM', () => process.exit(0));
 }
 
 /**
@@ -114,23 +112,6 @@ function jssdkAlone(options: WxAuthOptions): express.Router {
 }
 
 // ---- parent: load and compare -------------------------------------------------------------------
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-}
-
-function start(kind: Kind, simUrl: string, prefix: string): Promise<Started> {
-  const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [__filename, 'serve', kind, simUrl, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${kind} server exited (${code})`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /LISTENING (\d+)/.exec(d.toString());
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
-    });
-  });
-}
 
 interface Result {
   requests: { average: number; total: number };
@@ -155,6 +136,12 @@ async function check(url: string): Promise<void> {
   }
 }
 
+interface Measured {
+  result: Result;
+  /** Server CPU per answered request, µs. */
+  cpu: number;
+}
+
 async function main(): Promise<void> {
   const prefix = `wxauth-bench:${randomBytes(4).toString('hex')}:`;
   const sim = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }] });
@@ -163,39 +150,53 @@ async function main(): Promise<void> {
     ['ours', 'express-wxauth /weixin-config.js (Redis store, warm)'],
     ['ours-alone', '  same, JSSDK routes alone (no login layers in front)'],
     ['bare', 'bare Express route, constant script'],
-    ['wechat-jssdk', 'wechat-jssdk 5.1.0 getSignature (memory Store, warm)'],
+    ['wechat-jssdk', `wechat-jssdk ${peerVersion('wechat-jssdk')} getSignature (memory Store, warm)`],
   ];
   console.log(
-    `jssdk benchmark: ${ROUNDS} interleaved rounds of ${DURATION}s per server (median shown), ${CONNECTIONS} connections, loopback, Node ${process.version}`,
+    `jssdk benchmark: ${ROUNDS} interleaved rounds of ${DURATION}s per server (order rotated every round; medians, and "vs bare" as the median ` +
+      `of each round's ratio), ${CONNECTIONS} connections, loopback`,
   );
-  const results = new Map<Kind, Result[]>(kinds.map(([kind]) => [kind, []]));
-  const started: Array<[Kind, Started]> = [];
+  console.log(machine());
+  const results = new Map<Kind, Measured[]>(kinds.map(([kind]) => [kind, []]));
+  const started: Array<[Kind, Child]> = [];
   try {
     for (const [kind] of kinds) {
-      const server = await start(kind, simServer.url, prefix);
+      const server = await startChild(__filename, ['serve', kind, simServer.url, prefix]);
       started.push([kind, server]);
       await check(server.url);
       await load(server.url, 2); // warm up: JIT, keep-alive connections
     }
-    // Interleaved (A B C D, A B C D, …): background load on the machine hits every server alike.
+    // Interleaved, who goes first rotating: background load on the machine hits every server alike.
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [kind, server] of started) results.get(kind)!.push(await load(server.url, DURATION));
+      for (let i = 0; i < started.length; i++) {
+        const [kind, server] = started[(i + round) % started.length]!;
+        const before = await ask<{ cpu: number }>(server.child, 'cpu');
+        const result = await load(server.url, DURATION);
+        const after = await ask<{ cpu: number }>(server.child, 'cpu');
+        results.get(kind)!.push({ result, cpu: (after.cpu - before.cpu) / (result.requests.total || 1) });
+      }
     }
   } finally {
-    for (const [, server] of started) server.child.kill('SIGTERM');
+    for (const [, server] of started) server.stop();
     await simServer.close();
   }
-  const median = (kind: Kind): Result => {
-    const runs = [...results.get(kind)!].sort((a, b) => a.requests.average - b.requests.average);
-    return runs[Math.floor(runs.length / 2)]!;
-  };
-  const bare = median('bare').requests.average;
+  const bare = results.get('bare')!;
   const rows = kinds.map(([kind, label]) => {
-    const r = median(kind);
-    const all = results.get(kind)!.map((x) => x.requests.average.toFixed(0)).join(' / ');
-    return [label, r.requests.average.toFixed(0), `${((r.requests.average / bare) * 100).toFixed(0)}%`, r.latency.p99.toFixed(1), r.latency.average.toFixed(2), String(r.non2xx + r.errors + r.timeouts), all];
+    const runs = results.get(kind)!;
+    const rps = runs.map((m) => m.result.requests.average);
+    const vsBare = runs.map((m, round) => m.result.requests.average / bare[round]!.result.requests.average);
+    return [
+      label,
+      median(rps).toFixed(0),
+      `${(median(vsBare) * 100).toFixed(0)}%`,
+      `${(Math.min(...vsBare) * 100).toFixed(0)}–${(Math.max(...vsBare) * 100).toFixed(0)}%`,
+      median(runs.map((m) => m.result.latency.p99)).toFixed(1),
+      median(runs.map((m) => m.cpu)).toFixed(0),
+      String(runs.reduce((n, m) => n + m.result.non2xx + m.result.errors + m.result.timeouts, 0)),
+      rps.map((x) => x.toFixed(0)).join(' / '),
+    ];
   });
-  const head = ['server', 'req/s', 'vs bare', 'p99 ms', 'avg ms', 'errors', 'req/s per round'];
+  const head = ['server', 'req/s (median)', 'vs bare (median of rounds)', 'vs bare range', 'p99 ms', 'server CPU µs / request', 'errors', 'req/s per round'];
   console.log(`\n${table(head, rows)}`);
   console.log(`\nupstream calls during the whole run: token ${sim.calls('/cgi-bin/token') + sim.calls('/cgi-bin/stable_token')}, ticket ${sim.calls('/cgi-bin/ticket/getticket')}`);
 
