@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { WxAuthError } from '../errors';
 import type { Logger } from '../log';
 import { singleFlight } from '../store/lock';
 import type { Store } from '../store/types';
 import type { Fetched } from './fetch';
+import { pooledRandomHex } from '../random';
 
 /** Timing knobs of a `SharedCache`; the defaults suit WeChat's 7200 s tokens. */
 export interface SharedCacheTuning {
@@ -168,7 +168,7 @@ export class SharedCache {
   /** One fetch across all processes: the lock holder fetches and writes, the others poll the store. */
   private async fetchUnderLock(appid: string, fetch: () => Promise<Fetched>): Promise<string> {
     const lockKey = `${this.key(appid)}:lock`;
-    const owner = randomBytes(16).toString('hex');
+    const owner = pooledRandomHex(16);
     const deadline = this.deps.now() + this.lockWait;
     for (;;) {
       let acquired: boolean;

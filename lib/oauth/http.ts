@@ -39,6 +39,8 @@ export function guardNext(req: Request, options: ResolvedOptions, next: unknown)
   return safeNextUrl(next, { origin: requestOrigin(req, options), allowedRedirects: options.allowedRedirects ?? [] });
 }
 
+const HTML_AT_FULL_WEIGHT = /(?:^|,)\s*text\/html\s*(?:,|$)/i;
+
 /** API clients (XHR, `Accept: application/json`, bearer tokens) get JSON instead of redirects and pages. */
 export function wantsJson(req: Request): boolean {
   const { accept, authorization } = req.headers;
@@ -46,8 +48,9 @@ export function wantsJson(req: Request): boolean {
   if (typeof requestedWith === 'string' && requestedWith.toLowerCase() === 'xmlhttprequest') return true; // req.xhr
   if (authorization && /^Bearer\s/i.test(authorization)) return true;
   if (!accept) return false;
-  // A browser's Accept names no JSON and weighs nothing at 0, so HTML wins; skip negotiation.
-  if (!accept.includes('json') && !accept.includes('q=0')) return false;
+  // A browser navigation lists `text/html` at full weight and no JSON type: HTML wins the
+  // negotiation (same weight, more specific than any wildcard), so skip it.
+  if (!accept.includes('json') && HTML_AT_FULL_WEIGHT.test(accept)) return false;
   return req.accepts(['html', 'json']) === 'json';
 }
 

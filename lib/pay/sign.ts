@@ -1,8 +1,5 @@
-import * as nodeCrypto from 'node:crypto';
-import { createHmac, createSecretKey } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { hexEqual, md5Hex } from '../hash';
-
-export { hexEqual } from '../hash';
 
 /** The two v2 signature algorithms. `sign_type` in a request or notify names which one was used. */
 export type PaySignType = 'MD5' | 'HMAC-SHA256';
@@ -32,9 +29,9 @@ export function stringToSign(params: PayParams, key: string): string {
  * every call, a tenth of an HMAC's cost. Least recently used first out, so a platform signing
  * for many merchants keeps its busy keys and a rotated-out key is dropped in time.
  */
-const hmacKeys = new Map<string, nodeCrypto.KeyObject>();
+const hmacKeys = new Map<string, KeyObject>();
 const MAX_HMAC_KEYS = 64;
-function hmacKey(key: string): nodeCrypto.KeyObject {
+function hmacKey(key: string): KeyObject {
   let keyObject = hmacKeys.get(key);
   if (keyObject) {
     if (hmacKeys.size > 1) {

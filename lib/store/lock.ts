@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { WxAuthError } from '../errors';
 import type { Store } from './types';
+import { pooledRandomHex } from '../random';
 
 /**
  * In-process single flight: concurrent callers with the same key share one promise, so a cold
@@ -36,7 +36,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function withLock<T>(store: Store, key: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
-  const owner = randomBytes(16).toString('hex');
+  const owner = pooledRandomHex(16);
   const deadline = now() + options.waitMs;
   for (;;) {
     if (await store.setIfAbsent(key, owner, options.ttlMs / 1000)) break;
