@@ -16,7 +16,7 @@ import axios, {
  *
  * Why: axios's own Node adapter (follow-redirects, proxy lookup from the environment, stream
  * plumbing, decompression pipeline) spends ~3× the CPU of the request itself — about 110 µs per
- * call on loopback against 30 µs for `node:http` (bench/oauth.ts, `.scratch` profiles). A login
+ * call on loopback against 30 µs for `node:http` (bench/oauth.ts with BENCH_CPU_PROF). A login
  * makes one such call, so that was the gap to a peer on a keep-alive `urllib`. Axios stays the
  * API: interceptors, `axios.create` defaults and a user's own instance (the `axios` option)
  * all still apply; only the wire step is ours.
