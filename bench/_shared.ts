@@ -58,6 +58,12 @@ export function announce(port: number): void {
   process.on('SIGTERM', () => process.exit(0));
 }
 
+/** CPU time (user + system) this process has used, µs: the cost of a request even on a busy machine. */
+export function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 /** Ask a child (over IPC) a question it answers with one message. */
 export function ask<T>(child: ChildProcess, question: string): Promise<T> {
   return new Promise((resolve) => {

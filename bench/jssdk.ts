@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import { createClient } from 'redis';
-import { announce, ask, deleteRedisKeys, machine, median, peerVersion, requireBench, startChild, table, type Child } from './_shared';
+import { announce, ask, cpuMicros, deleteRedisKeys, machine, median, peerVersion, requireBench, startChild, table, type Child } from './_shared';
 import { wxauth, type WxAuthOptions } from '../lib';
 import { createApiClient } from '../lib/client';
 import { defaultRandomHex, type WxContext } from '../lib/context';
@@ -86,10 +86,7 @@ async function serve(kind: Kind, simUrl: string, prefix: string): Promise<void> 
   }
   const server = app.listen(0, '127.0.0.1', () => announce((server.address() as { port: number }).port));
   process.on('message', (m) => {
-    if (m === 'cpu') {
-      const { user, system } = process.cpuUsage();
-      process.send?.({ cpu: user + system });
-    }
+    if (m === 'cpu') process.send?.({ cpu: cpuMicros() });
   });
 }
 

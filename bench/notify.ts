@@ -13,11 +13,10 @@
  *   - repeat: 1 000 notifies already processed, sent again (what WeChat's retries look like) —
  *     ours answers SUCCESS from the done mark without calling the handler.
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import { createClient } from 'redis';
-import { deleteRedisKeys, machine, median, peerVersion, requireBench, startChild, table } from './_shared';
+import { ask, cpuMicros, deleteRedisKeys, machine, median, peerVersion, requireBench, startChild, table } from './_shared';
 import { wxauth } from '../lib';
 import { signPay } from '../lib/pay/sign';
 import { buildPayXml } from '../lib/pay/xml';
@@ -66,10 +65,7 @@ async function serve(kind: Kind, prefix: string): Promise<void> {
     process.stdout.write(`LISTENING ${port}\n`);
   });
   process.on('message', (m) => {
-    if (m === 'count') {
-      const { user, system } = process.cpuUsage();
-      process.send?.({ handled, cpu: user + system });
-    }
+    if (m === 'count') process.send?.({ handled, cpu: cpuMicros() });
   });
   process.on('SIGTERM', () => process.exit(0));
 }
@@ -99,14 +95,6 @@ function notify(transactionId?: string): string {
   return buildPayXml({ ...fields, sign: signPay(fields, KEY) });
 }
 
-/** The child's handler calls so far and the CPU time (µs) it has used. */
-function countsOf(child: ChildProcess): Promise<{ handled: number; cpu: number }> {
-  return new Promise((resolve) => {
-    child.once('message', (m: { handled: number; cpu: number }) => resolve(m));
-    child.send('count');
-  });
-}
-
 interface Result {
   requests: { average: number; total: number };
   latency: { p99: number; average: number };
@@ -132,6 +120,12 @@ async function check(url: string): Promise<void> {
   if (res.status !== 200 || !text.includes('SUCCESS')) throw new Error(`${url} did not accept a valid notify: ${res.status} ${text}`);
 }
 
+/** The child's handler calls so far and the CPU time (µs) it has used. */
+interface Counts {
+  handled: number;
+  cpu: number;
+}
+
 type Scenario = 'distinct' | 'repeat';
 interface Measured {
   rps: number;
@@ -150,9 +144,9 @@ async function measure(kind: Kind, prefix: string): Promise<Record<Scenario, Mea
     await check(url);
     await load(url, () => notify(), WARMUP).catch(() => undefined); // JIT, connections
     const run = async (body: () => string, note: (handled: number, r: Result) => string): Promise<Measured> => {
-      const before = await countsOf(child);
+      const before = await ask<Counts>(child, 'count');
       const r = await load(url, body);
-      const after = await countsOf(child);
+      const after = await ask<Counts>(child, 'count');
       return {
         rps: r.requests.average,
         p99: r.latency.p99,

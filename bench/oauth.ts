@@ -33,7 +33,7 @@ import session from 'express-session';
 import { createClient } from 'redis';
 import { wxauth } from '../lib';
 import { createSimulator } from '../lib/simulator';
-import { announce, ask, machine, median, peerVersion, quantile, requireBench, startChild, table, type Child } from './_shared';
+import { announce, ask, cpuMicros, machine, median, peerVersion, quantile, requireBench, startChild, table, type Child } from './_shared';
 
 const APPID = 'wxbench000000001';
 const SECRET = 'bench-secret';
@@ -70,12 +70,6 @@ async function serveSimulator(): Promise<void> {
     }
   });
   announce(port);
-}
-
-/** CPU time (user + system) this process has used, µs: the cost of a round trip even on a busy machine. */
-function cpuMicros(): number {
-  const { user, system } = process.cpuUsage();
-  return user + system;
 }
 
 /** Build something whose production warning about an in-memory store is expected here (one process on purpose). */

@@ -160,10 +160,10 @@ function targetOf(config: InternalAxiosRequestConfig): http.RequestOptions {
   const base = parsedBase(config.url ?? '');
   const query = params ? new URLSearchParams(params as Record<string, string>).toString() : '';
   if (!query) return base;
-  return { ...base, path: `${base.path}${base.search ? '&' : '?'}${query}` };
+  return { ...base, path: `${base.path}${base.path.includes('?') ? '&' : '?'}${query}` };
 }
 
-type BaseTarget = http.RequestOptions & { path: string; search: string };
+type BaseTarget = http.RequestOptions & { path: string };
 const parsedBases = new Map<string, BaseTarget>();
 const MAX_PARSED_BASES = 256;
 
@@ -172,7 +172,7 @@ function parsedBase(url: string): BaseTarget {
   let target = parsedBases.get(url);
   if (!target) {
     const parsed = new URL(url); // throws on a malformed URL: the caller turns that into ERR_INVALID_URL
-    target = { ...urlToHttpOptions(parsed), path: parsed.pathname + parsed.search, search: parsed.search };
+    target = { ...urlToHttpOptions(parsed), path: parsed.pathname + parsed.search };
     if (parsedBases.size >= MAX_PARSED_BASES) parsedBases.clear();
     parsedBases.set(url, target);
   }
