@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { parse } from 'cookie';
+import { hostCookieName, readCookie } from './cookie-jar';
 import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
 import type { CookieOptions, ResolvedOptions } from '../options';
@@ -23,16 +23,8 @@ interface CookiePayload {
   id: WxIdentity;
 }
 
-/** One cookie from the request's `Cookie` header (no cookie-parser needed). */
-export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  try {
-    return parse(header)[name];
-  } catch {
-    return undefined; // a malformed header is "no cookie", never a 500
-  }
-}
+// Cookie reading lives in cookie-jar.ts (a name sent twice reads as absent); re-exported for existing imports.
+export { readCookie } from './cookie-jar';
 
 /**
  * Sign `identity` as `base64url(payload).base64url(HMAC-SHA256(secret, context + payload))`.
@@ -99,7 +91,8 @@ export function createCookieIdentity(ctx: WxContext, options: ResolvedOptions): 
   if (!config?.secret) {
     throw new WxAuthError('config_error', '"cookie.secret" is required when storage is "cookie"', { field: 'cookie.secret' });
   }
-  const name = config.name ?? DEFAULT_COOKIE_NAME;
+  // `__Host-wxauth` over HTTPS (Secure, Path=/, no Domain: no subdomain can plant or overwrite it), `wxauth` over http.
+  const name = (req: Request) => hostCookieName(config.name ?? DEFAULT_COOKIE_NAME, cookieAttributes(config, req).secure);
   const maxAge = config.maxAge ?? DEFAULT_COOKIE_MAX_AGE;
   return {
     kind: 'cookie',
@@ -109,14 +102,14 @@ export function createCookieIdentity(ctx: WxContext, options: ResolvedOptions): 
         // Usually a large `resolveUser` result: the browser would silently drop the cookie.
         ctx.logger.warn('the login cookie is larger than browsers keep; return less from resolveUser', { bytes: value.length });
       }
-      res.cookie(name, value, { ...cookieAttributes(config, req), maxAge });
+      res.cookie(name(req), value, { ...cookieAttributes(config, req), maxAge });
       return {};
     },
     async read(req: Request) {
-      return verifyIdentityCookie(readCookie(req, name), config.secret, ctx.now());
+      return verifyIdentityCookie(readCookie(req, name(req), ctx.logger), config.secret, ctx.now());
     },
     async logout(req: Request, res: Response) {
-      res.clearCookie(name, cookieAttributes(config, req));
+      res.clearCookie(name(req), cookieAttributes(config, req));
     },
   };
 }
