@@ -29,6 +29,11 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 // Delete only while we still own the key (lock release, compare-and-delete).
 const DEL_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+// Renew a lease only while we still own it (ARGV[2]: ms).
+const EXPIRE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+// Compare-and-set with a TTL (ARGV[3]: ms): the done mark replaces only our own lease.
+const SET_IF_EQUALS =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end";
 
 export function isRedisLikeClient(value: unknown): value is RedisLikeClient {
   if (!value || typeof value !== 'object') return false;
@@ -88,6 +93,16 @@ export class RedisStore implements Store {
     return Number(reply) === 1;
   }
 
+  async expireIfEquals(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const reply = await this.run(['EVAL', EXPIRE_IF_EQUALS, '1', this.prefix + key, value, String(ttlMs(ttlSeconds))]);
+    return Number(reply) === 1;
+  }
+
+  async setIfEquals(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const reply = await this.run(['EVAL', SET_IF_EQUALS, '1', this.prefix + key, expected, value, String(ttlMs(ttlSeconds))]);
+    return Number(reply) === 1;
+  }
+
   /**
    * One command, bounded by `commandTimeoutMs`. `onLate` sees the reply of a command that timed
    * out and then completed anyway. The key may be sensitive-adjacent (it names an openid or a
@@ -124,6 +139,10 @@ export class RedisStore implements Store {
       );
     });
   }
+}
+
+function ttlMs(ttlSeconds: number): number {
+  return Math.max(1, Math.ceil(ttlSeconds * 1000));
 }
 
 function asString(reply: unknown): string | undefined {

@@ -15,4 +15,15 @@ export interface Store {
   take(key: string): Promise<string | undefined>;
   /** Delete only while the key still holds `value` (lock release with owner check). */
   delIfEquals(key: string, value: string): Promise<boolean>;
+  /**
+   * Optional. Reset the TTL (seconds, > 0) only while the key still holds `value` (an owner-checked
+   * PEXPIRE): renews a lease without taking it from a new holder. True when renewed.
+   * Without it, once-only notify handling cannot renew its lease (see `runOnce`).
+   */
+  expireIfEquals?(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Optional. Compare-and-set: replace the value (with a TTL in seconds, > 0) only while the key
+   * holds `expected`. True when set. Without it, a done mark is written with a plain `set`.
+   */
+  setIfEquals?(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean>;
 }

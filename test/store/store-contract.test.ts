@@ -66,6 +66,33 @@ describe.each(cases)('%s contract', (_name, make) => {
     expect(await store.get(key('lock'))).toBeUndefined();
   });
 
+  test('expireIfEquals renews the TTL only for the current owner', async () => {
+    await store.set(key('lease'), 'owner-a', 0.3);
+    expect(await store.expireIfEquals!(key('lease'), 'owner-b', 10)).toBe(false);
+    expect(await store.expireIfEquals!(key('missing'), 'owner-a', 10)).toBe(false);
+    expect(await store.expireIfEquals!(key('lease'), 'owner-a', 10)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500)); // past the first TTL: only the renewal keeps it
+    expect(await store.get(key('lease'))).toBe('owner-a');
+    expect(await store.get(key('missing'))).toBeUndefined();
+  });
+
+  test('setIfEquals replaces the value only while it holds the expected one', async () => {
+    await store.set(key('cas'), 'processing:a', 10);
+    expect(await store.setIfEquals!(key('cas'), 'processing:b', 'done:b', 60)).toBe(false);
+    expect(await store.get(key('cas'))).toBe('processing:a');
+    expect(await store.setIfEquals!(key('cas'), 'processing:a', 'done:a', 60)).toBe(true);
+    expect(await store.get(key('cas'))).toBe('done:a');
+    expect(await store.setIfEquals!(key('absent'), 'processing:a', 'done:a', 60)).toBe(false);
+    expect(await store.get(key('absent'))).toBeUndefined();
+  });
+
+  test('setIfEquals sets the new TTL', async () => {
+    await store.set(key('cas-ttl'), 'a', 10);
+    expect(await store.setIfEquals!(key('cas-ttl'), 'a', 'b', 0.05)).toBe(true);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await store.get(key('cas-ttl'))).toBeUndefined();
+  });
+
   test('withLock lets one holder in at a time', async () => {
     let inside = 0;
     let maxInside = 0;
@@ -89,11 +116,13 @@ describe.each(cases)('%s contract', (_name, make) => {
   });
 });
 
-test('MemoryStore stays bounded by maxEntries', async () => {
-  const store = new MemoryStore({ maxEntries: 100 });
-  for (let i = 0; i < 1000; i++) await store.set(`k${i}`, 'v', 60);
-  expect(store.size).toBeLessThanOrEqual(100);
-  expect(await store.get('k999')).toBe('v');
+test('MemoryStore stays bounded by maxEntries, refusing new keys rather than dropping live ones', async () => {
+  const store = new MemoryStore({ maxEntries: 100, logger: { warn: () => undefined } });
+  let refused = 0;
+  for (let i = 0; i < 1000; i++) await store.set(`k${i}`, 'v', 60).catch(() => refused++);
+  expect(store.size).toBe(100);
+  expect(refused).toBe(900);
+  expect(await store.get('k0')).toBe('v');
 });
 
 test('singleFlight shares one call among concurrent callers', async () => {
