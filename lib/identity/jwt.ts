@@ -4,6 +4,7 @@ import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
 import type { ResolvedOptions } from '../options';
+import { createDenyList } from './deny-list';
 import type { JwtAlgorithm, JwtOptions } from './jwt-options';
 import type { IdentityStorage, LoginAction, WxIdentity } from './types';
 
@@ -68,6 +69,7 @@ export function createJwtIdentity(ctx: WxContext, options: ResolvedOptions): Ide
   const alg: JwtAlgorithm = jwt.alg ?? (jwt.secret ? 'HS256' : 'RS256');
   const { signKey, verifyKey } = loadKeys(jwt, alg);
   const ttlSeconds = parseExpiresIn(jwt.expiresIn ?? DEFAULT_EXPIRES_IN);
+  const denied = createDenyList(ctx.store, DENY_PREFIX);
 
   async function verify(token: string): Promise<JWTPayload | undefined> {
     try {
@@ -116,7 +118,7 @@ export function createJwtIdentity(ctx: WxContext, options: ResolvedOptions): Ide
       const payload = await verify(token);
       const identity = payload && identityFrom(payload);
       if (!identity) return undefined;
-      if ((await ctx.store.get(DENY_PREFIX + payload.jti)) !== undefined) return undefined;
+      if (await denied.has(payload.jti!)) return undefined;
       return identity;
     },
 
@@ -124,8 +126,7 @@ export function createJwtIdentity(ctx: WxContext, options: ResolvedOptions): Ide
       const token = bearerToken(req);
       const payload = token ? await verify(token) : undefined;
       if (!payload?.jti || typeof payload.exp !== 'number') return;
-      const remaining = payload.exp - Math.floor(ctx.now() / 1000);
-      if (remaining > 0) await ctx.store.set(DENY_PREFIX + payload.jti, '1', remaining + 1);
+      await denied.add(payload.jti, payload.exp, ctx.now());
     },
   };
 }
