@@ -52,6 +52,12 @@ export interface WxAuthOptions {
   mobile?: AppCredentials | AppCredentials[];
   /** Mini program (小程序): `wx.login()` code exchange. */
   miniprogram?: AppCredentials;
+  /**
+   * Key material (at least 32 characters) for the sealed, encrypted cookie that carries a pending
+   * browser login. Default: derived from the configured app secrets. Set it to keep pending
+   * logins valid across an AppSecret rotation, or when others also hold an AppSecret.
+   */
+  secret?: string;
   /** Public origin used to build `redirect_uri`, e.g. `https://shop.example.com`. Default: from the request (trust-proxy aware). */
   baseUrl?: string;
   /**
@@ -119,6 +125,7 @@ export const wxauthOptionsSchema = z
     // (`mobile.1.appid`) rather than as "mobile matches neither form".
     mobile: z.unknown().optional(),
     miniprogram: credentials.optional(),
+    secret: z.string({ error: 'must be a string' }).min(32, 'must be at least 32 characters').optional(),
     baseUrl: fields.url.optional(),
     mountPath: z
       .string({ error: 'must be a string' })

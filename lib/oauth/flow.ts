@@ -4,12 +4,12 @@ import type { AppCredentials, ResolvedOptions } from '../options';
 import { buildAuthorizeUrl, buildQrconnectUrl, type OAuthScope } from './authorize-url';
 import { exchangeCode, fetchUserinfo } from './exchange';
 import type { OAuthAccess, WechatUserinfo } from './hooks';
-import { consumeState, createState, type StateRecord } from './state';
+import { newStateRecord, type StateRecord } from './state';
 
 /**
  * The browser login, step by step, with no Express in sight: choose the action and scope, start
- * (state + authorize URL), and finish (state check, code exchange, profile). The router adds
- * cookies, redirects and hooks around these.
+ * (a pending login + authorize URL), and finish (code exchange, profile). The router keeps the
+ * pending logins in their sealed cookie and adds redirects and hooks around these.
  */
 export type BrowserAction = 'mp' | 'qrcode';
 const CODE_FORMAT = /^[\x21-\x7e]{1,512}$/;
@@ -50,23 +50,24 @@ export interface StartInput {
   scope: OAuthScope;
   /** Already passed through the `next` guard. */
   next: string;
-  /** The browser binding (cookie value). */
-  binding: string;
   /** Our callback URL, absolute. */
   redirectUri: string;
 }
 
-/** Store a fresh state and return WeChat's authorize / qrconnect URL. */
-export async function startLogin(ctx: WxContext, options: ResolvedOptions, input: StartInput): Promise<{ url: string; state: string; appid: string }> {
+/**
+ * A fresh pending login (its state) and WeChat's authorize / qrconnect URL. Nothing is stored:
+ * the caller seals the record into the browser's pending-login cookie.
+ */
+export function startLogin(ctx: WxContext, options: ResolvedOptions, input: StartInput): { url: string; record: StateRecord } {
   const app = browserApp(options, input.action);
   if (!app) throw new WxAuthError('args_error', `login with "${input.action}" is not configured`);
-  const state = await createState(ctx, { binding: input.binding, action: input.action, scope: input.scope, appid: app.appid, next: input.next });
-  const common = { open: ctx.http.endpoints.open, appid: app.appid, redirectUri: input.redirectUri, state };
+  const record = newStateRecord(ctx, { action: input.action, scope: input.scope, appid: app.appid, next: input.next });
+  const common = { open: ctx.http.endpoints.open, appid: app.appid, redirectUri: input.redirectUri, state: record.state };
   const url =
     input.action === 'qrcode'
       ? buildQrconnectUrl(common)
       : buildAuthorizeUrl({ ...common, scope: input.scope === 'snsapi_userinfo' ? 'snsapi_userinfo' : 'snsapi_base' });
-  return { url, state, appid: app.appid };
+  return { url, record };
 }
 
 export interface FinishResult {
@@ -77,19 +78,13 @@ export interface FinishResult {
 }
 
 /**
- * The callback: consume the state (single use, this browser, not expired) before anything else,
- * then require a code (none means the user refused consent), exchange it once, and read the
- * profile when the scope allows it (`snsapi_userinfo`, `snsapi_login`).
- * `onRecord` hands the state record out early, so a later failure still knows action and next.
+ * The callback, once the router has taken the pending login its state names out of this
+ * browser's cookie (single use, this browser, not expired): require a code (none means the user
+ * refused consent), check the app is still the one the login started with, exchange the code
+ * once, and read the profile when the scope allows it (`snsapi_userinfo`, `snsapi_login`).
  */
-export async function finishLogin(
-  ctx: WxContext,
-  options: ResolvedOptions,
-  input: { code: unknown; state: unknown; binding: string | undefined },
-  onRecord?: (record: StateRecord) => void,
-): Promise<FinishResult> {
-  const record = await consumeState(ctx, input.state, input.binding);
-  onRecord?.(record);
+export async function finishLogin(ctx: WxContext, options: ResolvedOptions, input: { code: unknown; record: StateRecord }): Promise<FinishResult> {
+  const { record } = input;
   if (input.code === undefined || input.code === '') {
     throw new WxAuthError('args_error', 'the WeChat login was cancelled (no code); please try again');
   }

@@ -1,12 +1,14 @@
 import type { Request, Response } from 'express';
 import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
-import { readCookie } from '../identity/cookie';
+import { DEFAULT_COOKIE_NAME } from '../identity/cookie';
+import { hostCookieName, readCookie } from '../identity/cookie-jar';
 import type { ResolvedOptions } from '../options';
 import { safeNextUrl } from './next-url';
-import { newBinding } from './state';
+import type { Sealer } from './sealed-cookie';
+import { addPending, openPending, sealPending, STATE_TTL_SECONDS, takePending, type StateRecord } from './state';
 
-/** Express glue shared by the OAuth routes: origins, content negotiation, the binding cookie, error pages. */
+/** Express glue shared by the OAuth routes: origins, content negotiation, the pending-login cookie, error pages. */
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
@@ -32,6 +34,17 @@ export function requestOrigin(req: Request, options: ResolvedOptions): string {
 export function routerUrl(req: Request, options: ResolvedOptions, mountPath: string): string {
   const base = options.baseUrl ? options.baseUrl.replace(/\/+$/, '') : requestOrigin(req, options);
   return base + mountPath;
+}
+
+/**
+ * The router's URL prefix that needs no `Host` header: `baseUrl` (with its path) plus the mount
+ * path when `baseUrl` is configured, else the root-relative mount path. For URLs we hand to the
+ * browser ourselves (the 401 login link, the widget's endpoint); a forged `Host` cannot steer them.
+ */
+export function routerPrefix(options: ResolvedOptions, mountPath: string, absolute: boolean): string {
+  if (!options.baseUrl) return mountPath;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  return (absolute ? base : new URL(base).pathname.replace(/\/+$/, '')) + mountPath;
 }
 
 /** The `next` guard with our origin and `allowedRedirects`. */
@@ -68,23 +81,89 @@ export function assertSameOrigin(req: Request, options: ResolvedOptions): void {
   if (!allowed.has(origin.toLowerCase())) throw new WxAuthError('args_error', 'cross-site request refused', { status: 403 });
 }
 
-/** Name of the cookie that binds a login's state to this browser. */
-export function bindingCookieName(options: ResolvedOptions): string {
-  return `${options.cookie?.name ?? 'wxauth'}_bind`;
+/**
+ * The browser's pending logins, kept in one sealed cookie (state.ts): `__Host-<name>_pending`
+ * over HTTPS, `<name>_pending` over http. httpOnly and `SameSite=Lax` whatever the login cookie
+ * uses: WeChat's redirect back to the callback is a cross-site top-level GET, which Lax allows
+ * and Strict would not. It lives as long as its newest entry (10 minutes).
+ */
+export class PendingLogins {
+  /** What this request has already read or written (a callback that starts again sees its own write). */
+  private readonly seen = new WeakMap<Request, StateRecord[]>();
+
+  constructor(
+    private readonly ctx: WxContext,
+    private readonly options: ResolvedOptions,
+    private readonly sealer: Sealer,
+  ) {}
+
+  private secure(req: Request): boolean {
+    return this.options.cookie?.secure ?? req.secure;
+  }
+
+  cookieName(req: Request): string {
+    return hostCookieName(`${this.options.cookie?.name ?? DEFAULT_COOKIE_NAME}_pending`, this.secure(req));
+  }
+
+  /** The unexpired pending logins this browser sent (none when the cookie is absent, forged, sent twice or expired). */
+  list(req: Request): StateRecord[] {
+    let list = this.seen.get(req);
+    if (!list) {
+      list = openPending(this.sealer, readCookie(req, this.cookieName(req), this.ctx.logger), this.ctx.now());
+      this.seen.set(req, list);
+    }
+    return list;
+  }
+
+  /** Add a login this browser starts (the oldest goes beyond `MAX_PENDING`). */
+  add(req: Request, res: Response, record: StateRecord): void {
+    this.save(req, res, addPending(this.list(req), record, this.ctx.now()));
+  }
+
+  /**
+   * The pending login `state` names, removed from the cookie (single use) before anything else
+   * happens: a replayed callback finds nothing. Throws `state_error`.
+   */
+  take(req: Request, res: Response, state: unknown): StateRecord {
+    const list = this.list(req);
+    try {
+      const { record, rest } = takePending(list, state, this.ctx.now());
+      this.save(req, res, rest);
+      return record;
+    } catch (error) {
+      if (list.some((r) => !(r.exp > this.ctx.now()))) this.save(req, res, list.filter((r) => r.exp > this.ctx.now()));
+      throw error;
+    }
+  }
+
+  private save(req: Request, res: Response, list: StateRecord[]): void {
+    this.seen.set(req, list);
+    const name = this.cookieName(req);
+    const attributes = { httpOnly: true, sameSite: 'lax', secure: this.secure(req), path: '/' } as const;
+    dropSetCookie(res, name); // one Set-Cookie per name and response: the last write is the one that counts
+    const value = sealPending(this.sealer, list);
+    if (value) res.cookie(name, value, { ...attributes, maxAge: STATE_TTL_SECONDS * 1000 });
+    else if (req.headers.cookie?.includes(`${name}=`)) res.clearCookie(name, attributes);
+  }
+}
+
+function dropSetCookie(res: Response, name: string): void {
+  const current = res.getHeader('Set-Cookie');
+  if (!Array.isArray(current)) {
+    if (typeof current === 'string' && current.startsWith(`${name}=`)) res.removeHeader('Set-Cookie');
+    return;
+  }
+  const kept = current.filter((c) => !c.startsWith(`${name}=`));
+  if (kept.length !== current.length) res.setHeader('Set-Cookie', kept);
 }
 
 /**
- * This browser's binding value, created (and set as a cookie) when missing. The cookie is
- * httpOnly and `SameSite=Lax` whatever the login cookie uses: WeChat's redirect back to the
- * callback is a cross-site top-level GET, which Lax allows and Strict would not.
+ * Requests the browser marks as coming from another site (`Sec-Fetch-Site: same-site` — a
+ * sibling subdomain — or `cross-site`) are refused. Browsers that send no such header pass.
  */
-export function ensureBinding(ctx: WxContext, req: Request, res: Response, options: ResolvedOptions): string {
-  const name = bindingCookieName(options);
-  const existing = readCookie(req, name);
-  if (existing && /^[a-f0-9]{32,128}$/.test(existing)) return existing;
-  const binding = newBinding(ctx);
-  res.cookie(name, binding, { httpOnly: true, sameSite: 'lax', secure: options.cookie?.secure ?? req.secure, path: '/' });
-  return binding;
+export function assertNotCrossSite(req: Request): void {
+  const site = req.get('Sec-Fetch-Site');
+  if (site === 'same-site' || site === 'cross-site') throw new WxAuthError('args_error', 'cross-site request refused', { status: 403 });
 }
 
 /** Printable ASCII without spaces: a URL that can go into `Location` as it is. */

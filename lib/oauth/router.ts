@@ -4,13 +4,13 @@ import { WxAuthError, isWxAuthError } from '../errors';
 import { completeLogin } from '../identity/complete-login';
 import { identify } from '../identity';
 import { requireSession } from '../identity/session';
-import { readCookie } from '../identity/cookie';
 import type { LoginAction } from '../identity/types';
 import { browserApp, finishLogin, resolveAction, resolveScope, startLogin, type BrowserAction } from './flow';
-import { assertSameOrigin, bindingCookieName, ensureBinding, guardNext, redirect, routerUrl, sendDefaultError, wantsJson } from './http';
+import { assertNotCrossSite, assertSameOrigin, guardNext, PendingLogins, redirect, routerPrefix, routerUrl, sendDefaultError, wantsJson } from './http';
 import { mobileLogin, pickMobileApp } from './mobile';
-import type { StateRecord } from './state';
-import { widgetScript } from './widget';
+import { createSealer } from './sealed-cookie';
+import { sealingSecrets, type StateRecord } from './state';
+import { WIDGET_HEADER, widgetFrameUrl, widgetScript } from './widget';
 
 /** Options of `router.auth(req, res, options)`. */
 export interface AuthStartOptions {
@@ -28,6 +28,8 @@ export const PATHS = {
   login: '/oauth/wechat/login',
   callback: '/oauth/wechat/callback',
   script: '/weixin-login.js',
+  /** The widget's same-origin JSON endpoint: `{ url }` of one QR login's iframe. */
+  qrconnect: '/oauth/wechat/qrconnect',
   mobile: '/oauth/wechat/mobile',
   logout: '/oauth/wechat/logout',
 } as const;
@@ -52,6 +54,13 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
   let mountPath = options.mountPath ?? '';
   let warnedMount = false;
   const parseJson = json({ limit: '16kb' });
+  // Pending browser logins live in a sealed cookie, not in the store (state.ts). Only browser
+  // logins need it: a router with only mobile / mini program / pay never builds the key.
+  const pending = options.mp || options.qrcode ? new PendingLogins(ctx, options, createSealer(sealingSecrets(options))) : undefined;
+  const pendingLogins = (): PendingLogins => {
+    if (!pending) throw new WxAuthError('args_error', 'browser login is not configured (configure "mp" or "qrcode")');
+    return pending;
+  };
 
   router.use((req, _res, next) => {
     if (options.mountPath === undefined) mountPath = req.baseUrl;
@@ -66,9 +75,9 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
 
   async function redirectToWechat(req: Request, res: Response, action: BrowserAction, scope: ReturnType<typeof resolveScope>, next: string) {
     if (identity.kind === 'session') requireSession(req); // fail before the WeChat round trip, not after
-    const binding = ensureBinding(ctx, req, res, options);
-    const { url, appid } = await startLogin(ctx, options, { action, scope, next, binding, redirectUri: callbackUrl(req) });
-    ctx.logger.debug?.('login started', { action, scope, appid });
+    const { url, record } = startLogin(ctx, options, { action, scope, next, redirectUri: callbackUrl(req) });
+    pendingLogins().add(req, res, record);
+    ctx.logger.debug?.('login started', { action, scope, appid: record.appid });
     res.set('Cache-Control', 'no-store');
     redirect(res, 302, url);
   }
@@ -95,10 +104,11 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
       action = resolveAction(options, o.action, req.get('User-Agent'));
       const scope = resolveScope(action, o.scope);
       if (wantsJson(req)) {
-        // API clients get where to send the user, not a redirect they cannot follow; no state is
-        // stored until the browser actually goes there.
+        // API clients get where to send the user, not a redirect they cannot follow; no login is
+        // started until the browser actually goes there. The link comes from `baseUrl` or is
+        // root-relative — never from the Host header — and no cache may keep it.
         const query = new URLSearchParams({ ...(o.action ? { action } : {}), ...(o.scope ? { scope } : {}), next });
-        res.status(401).json({ error: 'WXAUTH_REQUIRED', login: `${routerUrl(req, options, mountPath)}${PATHS.login}?${query}` });
+        res.status(401).set('Cache-Control', 'no-store').json({ error: 'WXAUTH_REQUIRED', login: `${routerPrefix(options, mountPath, true)}${PATHS.login}?${query}` });
         return;
       }
       await redirectToWechat(req, res, action, scope, next);
@@ -132,12 +142,9 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
   router.get(PATHS.callback, (req, res, nextFn) => {
     let record: StateRecord | undefined;
     (async () => {
-      const result = await finishLogin(
-        ctx,
-        options,
-        { code: req.query.code, state: req.query.state, binding: readCookie(req, bindingCookieName(options)) },
-        (r) => (record = r),
-      );
+      // The state's pending login leaves this browser's cookie before anything else: single use.
+      record = pendingLogins().take(req, res, req.query.state);
+      const result = await finishLogin(ctx, options, { code: req.query.code, record });
       const { access, userinfo } = result;
       const { action, scope, next } = result.record;
       const { identity: who, token } = await completeLogin(deps, req, res, {
@@ -165,33 +172,56 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
     })().catch((error) => fail(req, res, nextFn, error, { ...(record ? { action: record.action } : {}), next: record?.next ?? '/' }));
   });
 
+  /** The widget's query: element id, style, href, self_redirect and next. */
+  function widgetQuery(req: Request) {
+    const style = req.query.style === 'white' ? 'white' : 'black';
+    const href = str(req.query.href);
+    const selfRedirect = req.query.self_redirect === 'true' ? true : req.query.self_redirect === 'false' ? false : undefined;
+    return { style, ...(href && /^https:\/\/[^\s"'<>]+$/i.test(href) ? { href } : {}), ...(selfRedirect === undefined ? {} : { selfRedirect }) };
+  }
+
+  // Every answer of the widget's two routes: not includable by another origin, never cached.
+  const WIDGET_HEADERS = { 'Cache-Control': 'no-store', 'Cross-Origin-Resource-Policy': 'same-origin', 'X-Content-Type-Options': 'nosniff' };
+
   router.get(PATHS.script, (req, res) => {
-    (async () => {
-      const app = browserApp(options, 'qrcode');
-      if (!app) throw new WxAuthError('args_error', 'QR login is not configured (the "qrcode" option)', { status: 404 });
+    try {
+      // A page of another origin — a sibling subdomain too — must not run our widget (CORP blocks
+      // the load in browsers that know it; Sec-Fetch-Site refuses it in those that send it).
+      assertNotCrossSite(req);
+      if (!browserApp(options, 'qrcode')) throw new WxAuthError('args_error', 'QR login is not configured (the "qrcode" option)', { status: 404 });
       const id = str(req.query.id) ?? 'login_container';
       if (!ID_FORMAT.test(id)) throw new WxAuthError('args_error', '"id" must be an element id');
-      const style = req.query.style === 'white' ? 'white' : 'black';
-      const href = str(req.query.href);
-      const selfRedirect = req.query.self_redirect === 'true' ? true : req.query.self_redirect === 'false' ? false : undefined;
+      const { style, href, selfRedirect } = widgetQuery(req);
       const next = guardNext(req, options, req.query.next);
-      const binding = ensureBinding(ctx, req, res, options);
-      const { state } = await startLogin(ctx, options, { action: 'qrcode', scope: 'snsapi_login', next, binding, redirectUri: callbackUrl(req) });
-      const script = widgetScript(ctx.http.endpoints.open, {
-        id,
-        appid: app.appid,
-        redirectUri: callbackUrl(req),
-        state,
-        style,
-        ...(href && /^https:\/\/[^\s"'<>]+$/i.test(href) ? { href } : {}),
-        ...(selfRedirect === undefined ? {} : { selfRedirect }),
-      });
-      res.set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).type('application/javascript').send(script);
-    })().catch((error: unknown) => {
-      const e = isWxAuthError(error) ? error : new WxAuthError('store_error', 'the login could not be prepared');
+      const query = new URLSearchParams({ next, style, ...(href ? { href } : {}), ...(selfRedirect === undefined ? {} : { self_redirect: String(selfRedirect) }) });
+      const endpoint = `${routerPrefix(options, mountPath, false)}${PATHS.qrconnect}?${query}`;
+      res.set(WIDGET_HEADERS).type('application/javascript').send(widgetScript(ctx.http.endpoints.open, { id, endpoint }));
+    } catch (error: unknown) {
+      const e = isWxAuthError(error) ? error : new WxAuthError('args_error', 'the login could not be prepared');
       ctx.logger.warn('weixin-login.js failed', { code: e.code });
-      res.status(e.status).set('Cache-Control', 'no-store').type('application/javascript').send(`console.error(${JSON.stringify(`express-wxauth: ${e.code}: ${e.message}`)});\n`);
-    });
+      res.status(e.status).set(WIDGET_HEADERS).type('application/javascript').send(`console.error(${JSON.stringify(`express-wxauth: ${e.code}: ${e.message}`)});\n`);
+    }
+  });
+
+  router.get(PATHS.qrconnect, (req, res) => {
+    try {
+      assertNotCrossSite(req);
+      // Only our widget's fetch sends this header; cross-origin it would need a CORS preflight we never answer.
+      if (req.get(WIDGET_HEADER) !== '1') throw new WxAuthError('args_error', `the "${WIDGET_HEADER}: 1" header is required`, { status: 403 });
+      const app = browserApp(options, 'qrcode');
+      if (!app) throw new WxAuthError('args_error', 'QR login is not configured (the "qrcode" option)', { status: 404 });
+      if (identity.kind === 'session') requireSession(req);
+      const next = guardNext(req, options, req.query.next);
+      const redirectUri = callbackUrl(req);
+      const { record } = startLogin(ctx, options, { action: 'qrcode', scope: 'snsapi_login', next, redirectUri });
+      pendingLogins().add(req, res, record);
+      ctx.logger.debug?.('login started', { action: 'qrcode', scope: 'snsapi_login', appid: app.appid });
+      res.set(WIDGET_HEADERS).json({ url: widgetFrameUrl(ctx.http.endpoints.open, { appid: app.appid, redirectUri, state: record.state, ...widgetQuery(req) }) });
+    } catch (error: unknown) {
+      const e = isWxAuthError(error) ? error : new WxAuthError('args_error', 'the login could not be prepared');
+      ctx.logger.warn('qrconnect failed', { code: e.code });
+      res.status(e.status).set(WIDGET_HEADERS).json(e.toJSON());
+    }
   });
 
   router.post(PATHS.mobile, (req, res, nextFn) => {

@@ -1,13 +1,25 @@
 /**
- * `/weixin-login.js`: the embedded QR code. A tiny WxLogin-compatible widget (same options as
- * WeChat's `wxLogin.js`: id, appid, scope, redirect_uri (already encoded), state, style, href,
- * self_redirect) that puts WeChat's `qrconnect` page in an iframe. We ship our own instead of
- * loading WeChat's script so the iframe points at the configured `open` endpoint — the simulator
- * in development, WeChat in production — and so no third-party script runs on the page.
+ * `/weixin-login.js`: the embedded QR code. A tiny widget that puts WeChat's `qrconnect` page in
+ * an iframe, with the options of WeChat's `wxLogin.js` (id, style, href, self_redirect). We ship
+ * our own instead of loading WeChat's script so the iframe points at the configured `open`
+ * endpoint — the simulator in development, WeChat in production — and so no third-party script
+ * runs on the page.
+ *
+ * The script carries no state. Any page may include a script (and a page on a sibling subdomain
+ * is "same-site" for cookies), so a state inside it, or in an iframe URL it builds, could be
+ * read by that page and used to log the visitor in as someone else. Instead the script fetches
+ * the iframe URL from `GET <router>/oauth/wechat/qrconnect` with a custom header: a browser
+ * sends that header cross-origin only after a CORS preflight, which we never answer.
  */
 export interface WidgetConfig {
   /** Element id to render into. */
   id: string;
+  /** Root-relative URL of the qrconnect endpoint, with its query (next, style, href, self_redirect). */
+  endpoint: string;
+}
+
+/** The iframe URL of one QR login (WeChat's qrconnect page in "jssdk" mode). */
+export interface FrameConfig {
   appid: string;
   /** Our callback URL (not yet encoded). */
   redirectUri: string;
@@ -20,6 +32,9 @@ export interface WidgetConfig {
   selfRedirect?: boolean;
 }
 
+/** The header the widget's fetch sends (a "non-simple" header: cross-origin it needs a preflight). */
+export const WIDGET_HEADER = 'X-WxAuth-Widget';
+
 /** Safe to embed in a `<script>` or served as JavaScript: no `</script>`, no line separators. */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value)
@@ -30,48 +45,54 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-/** The widget script for one page load (one fresh state). */
+/** The qrconnect iframe URL, as WeChat's `wxLogin.js` builds it. */
+export function widgetFrameUrl(open: string, config: FrameConfig): string {
+  const redirect = config.selfRedirect === true ? 'true' : config.selfRedirect === false ? 'false' : 'default';
+  let src =
+    `${open}/connect/qrconnect?appid=${encodeURIComponent(config.appid)}&scope=snsapi_login` +
+    `&redirect_uri=${encodeURIComponent(config.redirectUri)}&state=${encodeURIComponent(config.state)}` +
+    `&login_type=jssdk&self_redirect=${redirect}&styletype=&sizetype=&bgcolor=&rst=`;
+  src += `&style=${encodeURIComponent(config.style ?? 'black')}`;
+  if (config.href) src += `&href=${encodeURIComponent(config.href)}`;
+  return src;
+}
+
+/** The widget script (the same for every load: it holds no state). */
 export function widgetScript(open: string, config: WidgetConfig): string {
-  const options = {
-    id: config.id,
-    appid: config.appid,
-    scope: 'snsapi_login',
-    redirect_uri: encodeURIComponent(config.redirectUri),
-    state: config.state,
-    style: config.style ?? 'black',
-    href: config.href ?? '',
-    ...(config.selfRedirect === undefined ? {} : { self_redirect: config.selfRedirect }),
-  };
-  return `/* express-wxauth: WeChat QR login (WxLogin-compatible) */
+  return `/* express-wxauth: WeChat QR login */
 (function (w, d) {
   "use strict";
   var OPEN = ${jsonForScript(open)};
-  var options = ${jsonForScript(options)};
-  function WxLogin(a) {
-    var redirect = a.self_redirect === true ? "true" : a.self_redirect === false ? "false" : "default";
-    var src = OPEN + "/connect/qrconnect?appid=" + encodeURIComponent(a.appid) +
-      "&scope=" + encodeURIComponent(a.scope) + "&redirect_uri=" + a.redirect_uri +
-      "&state=" + encodeURIComponent(a.state) + "&login_type=jssdk&self_redirect=" + redirect +
-      "&styletype=&sizetype=&bgcolor=&rst=";
-    if (a.style) src += "&style=" + encodeURIComponent(a.style);
-    if (a.href) src += "&href=" + encodeURIComponent(a.href);
-    var frame = d.createElement("iframe");
-    frame.src = src;
-    frame.frameBorder = "0";
-    frame.allowTransparency = "true";
-    frame.scrolling = "no";
-    frame.width = "300px";
-    frame.height = "400px";
-    frame.title = "WeChat QR login";
-    var el = d.getElementById(a.id);
-    if (!el) return;
+  var ENDPOINT = ${jsonForScript(config.endpoint)};
+  var ID = ${jsonForScript(config.id)};
+  function frame(el, src) {
+    var f = d.createElement("iframe");
+    f.src = src;
+    f.frameBorder = "0";
+    f.allowTransparency = "true";
+    f.scrolling = "no";
+    f.width = "300px";
+    f.height = "400px";
+    f.title = "WeChat QR login";
     el.innerHTML = "";
-    el.appendChild(frame);
+    el.appendChild(f);
   }
-  if (typeof w.WxLogin !== "function") w.WxLogin = WxLogin;
   function render() {
-    if (!d.getElementById(options.id)) return false;
-    new WxLogin(options);
+    var el = d.getElementById(ID);
+    if (!el) return false;
+    w.fetch(ENDPOINT, { credentials: "same-origin", cache: "no-store", headers: { "${WIDGET_HEADER}": "1", "Accept": "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (body) {
+        // Only ever WeChat's (the configured open host's) qrconnect page.
+        if (!body || typeof body.url !== "string" || body.url.indexOf(OPEN + "/connect/qrconnect?") !== 0) throw new Error("unexpected answer");
+        frame(el, body.url);
+      })
+      .catch(function (e) {
+        if (w.console) w.console.error("express-wxauth: the QR login could not be prepared: " + (e && e.message));
+      });
     return true;
   }
   if (!render()) d.addEventListener("DOMContentLoaded", render);
