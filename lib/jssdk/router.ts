@@ -12,7 +12,8 @@ export type { JssdkApi, JssdkSignature } from './signer';
  * `GET /weixin-config.js?url=…&debug=true` (a script calling `wx.config`) and
  * `GET /weixin-config.json?url=…` (the same object, for SPAs). Mounted when `jssdk` or `mp` is
  * configured; returns `router.jssdk`. The page URL comes from `url`, else the Referer, and is
- * signed only for this site or an `allowedRedirects` origin.
+ * signed only for this site or an `allowedRedirects` origin ("this site": the `baseUrl` host;
+ * without `baseUrl`, the request's host outside production only — see page-url.ts).
  */
 export function mountJssdk(router: Router, deps: SurfaceDeps): JssdkApi | undefined {
   const { options, ctx, client } = deps;
@@ -20,7 +21,8 @@ export function mountJssdk(router: Router, deps: SurfaceDeps): JssdkApi | undefi
   const settings = resolveSettings(deps);
   const signer = createJssdkSigner(ctx, client, settings);
   const render = createScriptRenderer({ appId: settings.appId, jsApiList: settings.jsApiList, ...(settings.openTagList ? { openTagList: settings.openTagList } : {}) });
-  const policy = createPageUrlPolicy(options.baseUrl, options.allowedRedirects);
+  // Checked at start-up: in production without baseUrl there may be nothing to sign.
+  const policy = createPageUrlPolicy(options.baseUrl, options.allowedRedirects, process.env.NODE_ENV === 'production');
   const jsonLists = { jsApiList: settings.jsApiList, ...(settings.openTagList ? { openTagList: settings.openTagList } : {}) };
 
   const failed = (error: unknown): WxAuthError => {

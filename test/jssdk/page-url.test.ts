@@ -51,6 +51,31 @@ describe('checkPageUrl', () => {
     expect(checkPageUrl('https://evil.test/p', 'evil.test', withBase).ok).toBe(false);
   });
 
+  test('in production without baseUrl the request host is not trusted: only allowedRedirects origins pass', () => {
+    const production = createPageUrlPolicy(undefined, ['https://m.example.com'], true);
+    expect(checkPageUrl('https://evil.test/p', 'evil.test', production)).toMatchObject({ ok: false, reason: expect.stringContaining('set baseUrl') });
+    expect(checkPageUrl('https://shop.example.com/p', 'shop.example.com', production).ok).toBe(false);
+    expect(checkPageUrl('https://m.example.com/p', 'evil.test', production).ok).toBe(true);
+    // Outside production the request host is still signed (local development, tunnels).
+    expect(checkPageUrl('https://shop.example.com/p', 'shop.example.com', createPageUrlPolicy(undefined, [], false)).ok).toBe(true);
+  });
+
+  test('in production with neither baseUrl nor allowedRedirects there is nothing to sign: config_error naming baseUrl', () => {
+    expect(() => createPageUrlPolicy(undefined, [], true)).toThrow(expect.objectContaining({ code: 'config_error', field: 'baseUrl', message: expect.stringContaining('"baseUrl" is required in production') }));
+    expect(createPageUrlPolicy('https://shop.example.com', [], true)).toMatchObject({ appHostname: 'shop.example.com', requestHost: false });
+  });
+
+  test('property: in production without baseUrl, whatever the Host header, only an allowedRedirects origin is accepted', () => {
+    const production = createPageUrlPolicy(undefined, ['https://m.example.com', 'http://localhost:3000'], true);
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: true }), fc.boolean(), (url, hostFromUrl) => {
+        const origin = parseOrigin(url);
+        const host = hostFromUrl && origin ? origin.hostname : 'shop.example.com';
+        expect(checkPageUrl(url, host, production).ok).toBe(!!origin && production.origins.has(origin.origin));
+      }),
+    );
+  });
+
   test('property: a URL on a host that is neither the app host nor an allowed origin is never accepted', () => {
     fc.assert(
       fc.property(fc.webUrl({ withQueryParameters: true, withFragments: true }), (url) => {

@@ -215,3 +215,54 @@ describe('router.jssdk', () => {
     expect(res.body).toMatchObject({ appId: MP.appid, jsApiList: [] });
   });
 });
+
+describe('without baseUrl the Host header does not decide what is signed in production', () => {
+  /** Build (and run `fn`) with NODE_ENV=production, as a deployed app has it. */
+  async function inProduction<T>(fn: () => T | Promise<T>): Promise<T> {
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      return await fn();
+    } finally {
+      process.env.NODE_ENV = before;
+    }
+  }
+  const EVIL = 'https://evil.test/their-page?x=1';
+
+  test('a spoofed Host gets no signature for its own page (url_not_allowed); an allowedRedirects origin is signed', async () => {
+    const { app } = await inProduction(() => build({ allowedRedirects: ['https://m.example.com'] }));
+    for (const host of ['evil.test', HOST]) {
+      const page = host === HOST ? PAGE : EVIL;
+      const json = await request(app).get('/weixin-config.json').query({ url: page }).set('Host', host);
+      expect(json.status).toBe(400);
+      expect(json.body).toEqual({ error: 'url_not_allowed', message: expect.stringContaining('baseUrl') });
+      const script = await request(app).get('/weixin-config.js').set('Host', host).set('Referer', page);
+      expect(script.status).toBe(400);
+      expect(runScript(script.text).configs).toEqual([]);
+    }
+    expect(h.sim.log).toHaveLength(0); // no ticket fetched for any of them
+    const url = 'https://m.example.com/a?b=c';
+    const ok = await request(app).get('/weixin-config.json').query({ url }).set('Host', 'evil.test');
+    expect(ok.status).toBe(200);
+    expect(verifies(ok.body, url)).toBe(true);
+  });
+
+  test('wxauth() refuses to start without baseUrl or allowedRedirects: a config_error naming baseUrl; with baseUrl only its host is signed', async () => {
+    let error: unknown;
+    await inProduction(() => {
+      try {
+        build();
+      } catch (e) {
+        error = e;
+      }
+    });
+    expect(error).toMatchObject({ code: 'config_error', field: 'baseUrl', message: expect.stringContaining('"baseUrl"') });
+    expect((error as Error).message).toContain('allowedRedirects');
+
+    const { app } = await inProduction(() => build({ baseUrl: `https://${HOST}` }));
+    const spoofed = await request(app).get('/weixin-config.json').query({ url: EVIL }).set('Host', 'evil.test');
+    expect(spoofed.body).toMatchObject({ error: 'url_not_allowed' });
+    const ours = await request(app).get('/weixin-config.json').query({ url: PAGE }).set('Host', 'evil.test');
+    expect(verifies(ours.body, PAGE)).toBe(true);
+  });
+});
