@@ -1,8 +1,12 @@
+import { consoleLogger, type Logger } from '../log';
 import { pooledRandomHex } from '../random';
 import type { Store } from '../store/types';
 
 export interface OnceOptions {
-  /** Lock lifetime (s): how long a crashed holder can block the key. */
+  /**
+   * Lease lifetime (s): how long a crashed holder can block the key. A live holder renews it every
+   * `lockSeconds / 3` while `fn` runs (when the store has `expireIfEquals`), so a slow `fn` keeps it.
+   */
   lockSeconds: number;
   /** How long to wait for another holder (ms) before giving up with `busy`. */
   waitMs: number;
@@ -11,16 +15,29 @@ export interface OnceOptions {
   pollMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told when a lease is lost, and once per store that cannot renew leases. Default: console. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /**
  * `ran`: this call ran `fn` and marked it done. `ran_unmarked`: it ran, but the done mark could
- * not be written (the store failed after the work succeeded). `already`: a previous call did the
- * work. `busy`: another process is still at it after `waitMs`.
+ * not be written (the store failed after the work succeeded). `ran_lease_lost`: it ran, but its
+ * lease was lost on the way (taken over or gone), so another delivery may have run `fn` at the same
+ * time; the done mark was written only if no other holder had the key. `already`: a previous call
+ * did the work. `busy`: another process is still at it after `waitMs`.
  */
-export type OnceOutcome = 'ran' | 'ran_unmarked' | 'already' | 'busy';
+export type OnceOutcome = 'ran' | 'ran_unmarked' | 'ran_lease_lost' | 'already' | 'busy';
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Stores already reported as unable to renew or compare-and-set (told once each). */
+const warnedStores = new WeakSet<Store>();
+
+/** `wxpay:<mchid>:pay:<id>` → `pay`: what kind of key, without the ids. */
+function kindOf(key: string): string {
+  const parts = key.split(':');
+  return parts.length >= 4 ? parts[2]! : 'key';
+}
 
 /**
  * Run `fn` at most once per `key` across every process sharing `store`, until it succeeds.
@@ -29,11 +46,17 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * crashed holder blocks for at most `lockSeconds`), then, only after `fn` resolved, the "done"
  * value that makes later deliveries skip it. When `fn` throws, the key is released (owner-checked),
  * so the next delivery runs it again.
+ *
+ * While `fn` runs, the lease is renewed (owner-checked PEXPIRE) every `lockSeconds / 3`: a handler
+ * slower than `lockSeconds` does not let a second delivery in. The done mark replaces only our own
+ * lease (compare-and-set). A store without `expireIfEquals` / `setIfEquals` gets the behaviour
+ * without them (a lease of `lockSeconds` at most, a plain `set` of the mark), reported once.
  */
 export async function runOnce(store: Store, key: string, options: OnceOptions, fn: () => Promise<void>): Promise<OnceOutcome> {
   const onceKey = `${key}:once`;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
+  const logger = options.logger ?? consoleLogger;
   // The owner token: pooled CSPRNG bytes (a `randomBytes` call per notify cost more than its MD5).
   const processing = `processing:${pooledRandomHex(12)}`;
   const deadline = now() + options.waitMs;
@@ -44,17 +67,96 @@ export async function runOnce(store: Store, key: string, options: OnceOptions, f
     if (now() >= deadline) return 'busy';
     await sleep(options.pollMs ?? 25);
   }
+  if ((!store.expireIfEquals || !store.setIfEquals) && !warnedStores.has(store)) {
+    warnedStores.add(store);
+    try {
+      logger.warn('wxpay: the store has no expireIfEquals / setIfEquals: once-only leases cannot be renewed, so a handler slower than lockSeconds may run twice at once');
+    } catch {
+      // A logger that throws must not change the outcome.
+    }
+  }
+  const warnLost = () => {
+    try {
+      logger.warn('wxpay: once-only lease lost while the handler ran; another delivery may run it too', { kind: kindOf(key) });
+    } catch {
+      // A logger that throws must not change the outcome.
+    }
+  };
+  const lease = renewLease(store, onceKey, processing, options.lockSeconds, warnLost);
   try {
     await fn();
   } catch (error) {
+    await lease.stop();
     await store.delIfEquals(onceKey, processing).catch(() => undefined);
     throw error;
   }
+  await lease.stop();
+  const done = `done:${now()}`;
   try {
-    await store.set(onceKey, `done:${now()}`, options.rememberSeconds);
-    return 'ran';
+    if (!store.setIfEquals) {
+      await store.set(onceKey, done, options.rememberSeconds);
+      return lease.lost ? 'ran_lease_lost' : 'ran';
+    }
+    if (!lease.lost && (await store.setIfEquals(onceKey, processing, done, options.rememberSeconds))) return 'ran';
+    // Not ours any more. Write the mark only where nobody holds the key: never over another owner.
+    if (!lease.lost) warnLost();
+    await store.setIfAbsent(onceKey, done, options.rememberSeconds);
+    return 'ran_lease_lost';
   } catch {
     // The processing value stays until its TTL, then a redelivery runs `fn` again.
-    return 'ran_unmarked';
+    return lease.lost ? 'ran_lease_lost' : 'ran_unmarked';
   }
+}
+
+interface Lease {
+  /** True once a renewal found the key no longer ours. */
+  readonly lost: boolean;
+  /** Stop renewing; resolves after a renewal in flight has settled. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Renew `key` (still holding `owner`) every `lockSeconds / 3` until stopped. A renewal that fails
+ * (store error) is tried again at the next tick; one that finds another value marks the lease lost.
+ * Real timers, unref'd and cleared on stop, so nothing outlives the call.
+ */
+function renewLease(store: Store, key: string, owner: string, lockSeconds: number, onLost: () => void): Lease {
+  const state = { lost: false, stopped: false };
+  const expire = store.expireIfEquals?.bind(store);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  const schedule = () => {
+    timer = setTimeout(tick, Math.max(1, (lockSeconds * 1000) / 3));
+    timer.unref?.();
+  };
+  const tick = () => {
+    // Through a promise: a custom store that throws instead of rejecting counts as a failed renewal.
+    inFlight = Promise.resolve()
+      .then(() => expire!(key, owner, lockSeconds))
+      .then(
+      (renewed) => {
+        if (state.stopped) return;
+        if (!renewed) {
+          state.lost = true;
+          onLost();
+          return;
+        }
+        schedule();
+      },
+      () => {
+        if (!state.stopped) schedule();
+      },
+    );
+  };
+  if (expire) schedule();
+  return {
+    get lost() {
+      return state.lost;
+    },
+    async stop() {
+      state.stopped = true;
+      clearTimeout(timer);
+      await inFlight;
+    },
+  };
 }
