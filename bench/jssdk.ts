@@ -141,7 +141,7 @@ interface Measured {
 
 async function main(): Promise<void> {
   const prefix = `wxauth-bench:${randomBytes(4).toString('hex')}:`;
-  const sim = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }] });
+  const sim = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }], allowProduction: true });
   const simServer = await sim.listen();
   const kinds: Array<[Kind, string]> = [
     ['ours', 'express-wxauth /weixin-config.js (Redis store, warm)'],

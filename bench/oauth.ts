@@ -62,7 +62,7 @@ const ROUTES: Record<Kind, Routes> = {
 // ---- children: the simulator, one app server -----------------------------------------------------
 
 async function serveSimulator(): Promise<void> {
-  const sim = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }] });
+  const sim = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }], allowProduction: true });
   const { port } = await sim.listen();
   process.on('message', (m) => {
     if (m === 'calls') {
@@ -352,7 +352,7 @@ async function measureRound(kinds: Kind[], expectedOpenid: string, prefix: strin
 }
 
 async function main(): Promise<void> {
-  const expectedOpenid = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }] }).openidOf(APPID, 'alice');
+  const expectedOpenid = createSimulator({ apps: [{ appid: APPID, secret: SECRET, type: 'mp' }], allowProduction: true }).openidOf(APPID, 'alice');
   const passportLabel = `passport-wechat ${peerVersion('passport-wechat')} (passport ${peerVersion('passport')}, wechat-oauth ${peerVersion('wechat-oauth')})`;
   const only = process.env.BENCH_ONLY?.split(',');
   const kinds = (

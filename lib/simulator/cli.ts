@@ -1,25 +1,43 @@
 /**
- * Run the simulator by hand:  tsx lib/simulator/cli.ts --port 3100 [--host 127.0.0.1]
+ * Run the simulator by hand:  tsx lib/simulator/cli.ts [--port 3100] [--host 127.0.0.1] [--allow-production]
  * Serves two demo apps (an official account and a website app) and prints the endpoints.
+ * It binds 127.0.0.1 unless `--host` says otherwise, and refuses NODE_ENV=production unless
+ * `--allow-production` is given: it logs anyone in and accepts any payment.
  */
 import { createSimulator } from './index';
 import { DEMO_APPS, DEMO_MERCHANT, demoOptions } from './demo';
+import { isWxAuthError } from '../errors';
+
+const argv = process.argv.slice(2);
 
 function arg(name: string, fallback: string): string {
-  const argv = process.argv.slice(2);
   const i = argv.indexOf(`--${name}`);
   const inline = argv.find((a) => a.startsWith(`--${name}=`));
   return inline ? inline.slice(name.length + 3) : i !== -1 && argv[i + 1] ? argv[i + 1]! : fallback;
 }
 
 async function main(): Promise<void> {
-  const port = Number(arg('port', process.env.PORT ?? '3100'));
+  const portText = arg('port', process.env.PORT ?? '3100');
+  const port = Number(portText);
   const host = arg('host', '127.0.0.1');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (got ${arg('port', '')})`);
-  const sim = createSimulator(demoOptions());
-  const { url, close } = await sim.listen(port, host);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`--port must be a port number (got ${JSON.stringify(portText)})`);
+  let sim;
+  try {
+    sim = createSimulator({ ...demoOptions(), host, allowProduction: argv.includes('--allow-production') });
+  } catch (error) {
+    // The production refusal names the option; on the command line the flag is what to use.
+    if (isWxAuthError(error) && error.field === 'simulator.allowProduction') {
+      throw new Error('the WeChat simulator refuses to start with NODE_ENV=production (it logs anyone in and accepts any payment); pass --allow-production to run it anyway', { cause: error });
+    }
+    throw error;
+  }
+  const { url, close } = await sim.listen(port).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') throw new Error(`port ${port} is in use: pass --port (or set PORT) to another one`, { cause: error });
+    if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') throw new Error(`--host ${host} is not an address of this machine`, { cause: error });
+    throw error;
+  });
   const lines = [
-    `WeChat simulator listening on ${url}`,
+    `WeChat simulator listening on ${url}${host === '127.0.0.1' ? ' (this machine only; --host 0.0.0.0 to reach it from a phone)' : ''}`,
     '',
     `  endpoints: { open: '${url}', api: '${url}', pay: '${url}' }`,
     '',
@@ -40,6 +58,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -35,10 +35,13 @@ export type {
 } from './types';
 
 const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
+/** Where `listen()` binds by default: this machine only (the simulator accepts any login). */
+const LOOPBACK = '127.0.0.1';
+const WILDCARD = new Set(['0.0.0.0', '::']);
 
 /** Build a simulator. Options are checked now: a bad one throws a `config_error` naming the field. */
 export function createSimulator(options: SimulatorOptions): Simulator {
-  const { apps, merchants = [], now = Date.now, users } = checkOptions(options);
+  const { apps, merchants = [], now = Date.now, users, host: defaultHost = LOOPBACK } = checkOptions(options);
   const state = new SimState(apps, () => now(), users);
   const faults = new Faults();
   const resetHooks: Array<() => void> = [];
@@ -78,7 +81,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     get url() {
       return baseUrl;
     },
-    listen: (port = 0, host = '127.0.0.1') => listen(port, host),
+    listen: (port = 0, host?: string) => listen(port, host || defaultHost),
     issueCode(appid: string, opts: IssueCodeOptions = {}) {
       const target = state.app(appid);
       if (!target) throw new Error(`simulator.issueCode: unknown appid "${appid}"`);
@@ -124,7 +127,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       server.once('error', reject);
       server.listen(port, host, () => {
         const { port: actual } = server.address() as AddressInfo;
-        const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+        // Bound to every interface: advertise loopback, which always reaches it from this machine.
+        const shown = WILDCARD.has(host) ? LOOPBACK : host;
+        const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${actual}`;
         baseUrl = url;
         let closing: Promise<void> | undefined;
         const close = () =>
@@ -134,7 +139,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
             // Keep-alive clients and delayed requests must not hold the server open.
             server.closeAllConnections();
           }));
-        resolve({ url, port: actual, close });
+        resolve({ url, port: actual, server, close });
       });
     });
   }

@@ -34,9 +34,14 @@ const schema = z.strictObject({
   merchants: z.array(merchantSchema).optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function returning milliseconds').optional(),
   users: z.record(z.string(), profileSchema).optional(),
+  host: z.string({ error: 'must be a string (an interface such as "127.0.0.1")' }).min(1, 'must not be empty').optional(),
+  allowProduction: z.boolean().optional(),
 });
 
-/** Check `createSimulator` options; a bad one throws a `config_error` naming the field (never its value). */
+/**
+ * Check `createSimulator` options; a bad one throws a `config_error` naming the field (never its value).
+ * Also refuses `NODE_ENV=production` unless `allowProduction: true`.
+ */
 export function checkOptions(options: SimulatorOptions): SimulatorOptions {
   const checked = validateOptions<SimulatorOptions>(schema, options, 'simulator');
   const seen = new Set<string>();
@@ -44,5 +49,13 @@ export function checkOptions(options: SimulatorOptions): SimulatorOptions {
     if (seen.has(app.appid)) throw new WxAuthError('config_error', `"simulator.apps.${i}.appid" is a duplicate`, { field: `simulator.apps.${i}.appid` });
     seen.add(app.appid);
   });
+  // The simulator logs anyone in and accepts any payment: it must never run where real users are.
+  if (process.env.NODE_ENV === 'production' && checked.allowProduction !== true) {
+    throw new WxAuthError(
+      'config_error',
+      'the WeChat simulator refuses to start with NODE_ENV=production (it logs anyone in and accepts any payment); pass allowProduction: true (CLI: --allow-production) to run it anyway',
+      { field: 'simulator.allowProduction' },
+    );
+  }
   return checked;
 }

@@ -60,6 +60,10 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Profile overrides keyed by user name (`alice`, `bob`, …). */
   users?: Record<string, SimUserProfile>;
+  /** Interface `listen()` binds when given no host. Default `127.0.0.1` (this machine only); `0.0.0.0` to reach it from a phone. */
+  host?: string;
+  /** Run even when `NODE_ENV=production` (refused by default: the simulator logs anyone in and accepts any payment). */
+  allowProduction?: boolean;
 }
 
 /**
@@ -131,6 +135,8 @@ export interface SimServer {
   /** `http://127.0.0.1:<port>`: use it for the open, api and pay endpoints alike. */
   url: string;
   port: number;
+  /** The listening server (`server.address()` says which interface), when started by `listen()`. */
+  server?: import('node:net').Server;
   /** Stop listening, cancel delayed answers and drop open connections. */
   close(): Promise<void>;
 }
@@ -142,7 +148,7 @@ export interface Simulator {
   readonly merchants: readonly SimMerchant[];
   /** Base URL once `listen()` resolved, else undefined. */
   readonly url: string | undefined;
-  /** Start an HTTP server. Default port 0 (a free one) on 127.0.0.1. */
+  /** Start an HTTP server. Default port 0 (a free one) on the `host` option (default 127.0.0.1). */
   listen(port?: number, host?: string): Promise<SimServer>;
   /** A fresh single-use code, as the app / OpenSDK / `wx.login` would get it. */
   issueCode(appid: string, options?: IssueCodeOptions): string;
