@@ -123,7 +123,9 @@ export function cookieAttributes(options: Pick<CookieOptions, 'secure' | 'sameSi
 
 /**
  * `storage: 'cookie'`: the identity lives in a signed, httpOnly cookie — no server-side session.
- * Logging in overwrites the cookie (the analogue of regenerating a session id).
+ * Logging in overwrites the cookie (the analogue of regenerating a session id). Logging out
+ * also puts the cookie's login id on a deny-list in the store until its expiry, so a copy kept
+ * elsewhere stops working too; reading a verified cookie costs one store `get` for that.
  */
 export function createCookieIdentity(ctx: WxContext, options: ResolvedOptions): IdentityStorage {
   const config = options.cookie;
