@@ -20,6 +20,12 @@ export interface AppCredentials {
   secret: string;
 }
 
+/** The mini program: its credentials, and how old decrypted open data may be. */
+export interface MiniProgramOptions extends AppCredentials {
+  /** `POST /wx/miniprogram/decrypt` refuses data whose `watermark.timestamp` is older than this many seconds. Default 600. */
+  maxDataAgeSeconds?: number;
+}
+
 /** What `resolveUser` receives on every successful login of any kind. */
 export interface ResolveUserInput {
   openid: string;
@@ -51,7 +57,7 @@ export interface WxAuthOptions {
   /** Native apps (移动应用) that send a code from the OpenSDK; several are chosen by appid. */
   mobile?: AppCredentials | AppCredentials[];
   /** Mini program (小程序): `wx.login()` code exchange. */
-  miniprogram?: AppCredentials;
+  miniprogram?: MiniProgramOptions;
   /**
    * Key material (at least 32 characters) for the sealed, encrypted cookie that carries a pending
    * browser login. Default: derived from the configured app secrets. Set it to keep pending
@@ -124,7 +130,13 @@ export const wxauthOptionsSchema = z
     // One app or a list; checked in superRefine below so a problem is reported at its own path
     // (`mobile.1.appid`) rather than as "mobile matches neither form".
     mobile: z.unknown().optional(),
-    miniprogram: credentials.optional(),
+    miniprogram: z
+      .strictObject({
+        appid: fields.appid,
+        secret: fields.secret,
+        maxDataAgeSeconds: z.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be 1 or more').max(86_400, 'must be at most 86400').optional(),
+      })
+      .optional(),
     secret: z.string({ error: 'must be a string' }).min(32, 'must be at least 32 characters').optional(),
     baseUrl: fields.url.optional(),
     mountPath: z
