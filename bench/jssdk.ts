@@ -51,6 +51,8 @@ async function serve(kind: Kind, simUrl: string, prefix: string): Promise<void> 
     const options: WxAuthOptions = {
       mp: { appid: APPID, secret: SECRET },
       jssdk: { jsApiList: JS_API_LIST },
+      // Benchmarks run with NODE_ENV=production, where the JSSDK needs baseUrl to know our pages.
+      baseUrl: 'http://127.0.0.1',
       endpoints: { open: simUrl, api: simUrl },
       store: redis,
       storePrefix: prefix,

@@ -103,6 +103,7 @@ async function serveApp(kind: Kind, simUrl: string, prefix: string): Promise<voi
     const router = quietly(() =>
       wxauth({
         mp: { appid: APPID, secret: SECRET },
+        baseUrl: `http://127.0.0.1:${port}`, // NODE_ENV=production: the JSSDK (mounted with mp) needs it
         endpoints: { open: simUrl, api: simUrl },
         ...(redis ? { store: redis, storePrefix: prefix } : {}),
         logger: { warn: () => undefined, error: () => undefined },
