@@ -8,11 +8,13 @@
  * `pay`, `jssdk`, `resolveUser`) and `simulator` (extra simulated apps / merchants / users).
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { createClient } from 'redis';
-import { wxauth, type AppCredentials, type WxAuthOptions, type WxAuthRouter } from '../lib';
+import { isWxAuthError, wxauth, type AppCredentials, type WxAuthOptions, type WxAuthRouter } from '../lib';
 import { createSimulator, type SimApp, type SimMerchant, type Simulator, type SimulatorOptions } from '../lib/simulator';
 import type { NavLink } from './layout';
 import * as login from './features/login';
@@ -63,6 +65,11 @@ export interface ExampleContext {
   /** The simulator, when running offline. */
   simulator?: Simulator;
   simulatorUrl?: string;
+  /**
+   * The app's own origin, from configuration only (never from a request's Host header):
+   * `BASE_URL`, else — offline — the address `listen()` bound. Pay notify URLs are built on it.
+   */
+  baseUrl?: string;
   /** The navigation bar (features' `nav` exports, in order); push more with `addNav`. */
   nav: NavLink[];
   addNav(link: NavLink): void;
@@ -80,8 +87,21 @@ export interface ExampleApp {
   app: Express;
   router: WxAuthRouter;
   context: ExampleContext;
-  /** Stop the simulator and close Redis connections (the HTTP server is the caller's). */
+  /**
+   * Listen on `port` (default 0, a free one). Without `BASE_URL` this also fixes `context.baseUrl`
+   * to the bound address. Rejects with one clear line for a busy or forbidden port (`StartError`).
+   */
+  listen(port?: number, host?: string): Promise<{ server: http.Server; url: string }>;
+  /** Stop the simulator, close Redis connections, and the server `listen()` started (a server of your own is yours to close). */
   close(): Promise<void>;
+}
+
+/**
+ * A start-up failure the person running the example can fix: the message is one line that
+ * names the setting (`PORT`, `REDIS_URL`, …) and what to do. `npm start` prints only that line.
+ */
+export class StartError extends Error {
+  override readonly name = 'StartError';
 }
 
 /** Simulated apps and merchant used offline. Secrets are fake: the simulator is the only one that knows them. */
@@ -148,14 +168,21 @@ async function build(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>, c
   const context: ExampleContext = { env, credentials: {}, nav, addNav: (link) => void nav.push(link) };
   for (const feature of featureList) nav.push(...(feature.nav ?? []));
 
+  if (env.BASE_URL) context.baseUrl = env.BASE_URL.replace(/\/+$/, '');
+
   if (offline) {
     const extra = featureList.map((f) => f.simulator ?? {});
-    const simulator = createSimulator({
-      apps: [...SIM_APPS, ...extra.flatMap((e) => e.apps ?? [])],
-      merchants: [SIM_MERCHANT, ...extra.flatMap((e) => e.merchants ?? [])],
-      users: Object.assign({}, ...extra.map((e) => e.users ?? {})),
+    const simulator = simulatorOrExplain(() =>
+      createSimulator({
+        apps: [...SIM_APPS, ...extra.flatMap((e) => e.apps ?? [])],
+        merchants: [SIM_MERCHANT, ...extra.flatMap((e) => e.merchants ?? [])],
+        users: Object.assign({}, ...extra.map((e) => e.users ?? {})),
+      }),
+    );
+    // A free port: the simulator's own port cannot be busy.
+    const server = await simulator.listen().catch((error: NodeJS.ErrnoException) => {
+      throw new StartError(`the WeChat simulator could not listen on 127.0.0.1 (${error.code ?? error.message})`);
     });
-    const server = await simulator.listen();
     cleanups.push(() => server.close());
     context.simulator = simulator;
     context.simulatorUrl = server.url;
@@ -171,11 +198,9 @@ async function build(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>, c
   }
 
   const redisPrefix = env.REDIS_PREFIX ?? 'wxauth-example:';
-  let redis: ReturnType<typeof createClient> | undefined;
+  let redis: RedisClient | undefined;
   if (env.REDIS_URL) {
-    redis = createClient({ url: env.REDIS_URL });
-    redis.on('error', (error: Error) => console.error(`redis: ${error.message}`));
-    await redis.connect();
+    redis = await connectRedis(env.REDIS_URL);
     const client = redis;
     cleanups.push(() => client.quit().catch(() => undefined));
   }
@@ -208,5 +233,107 @@ async function build(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>, c
   app.use(router);
   for (const feature of featureList) await feature.register(app, router, context);
 
-  return { app, router, context, close };
+  let listening: http.Server | undefined;
+  const listen = (port = 0, host?: string) =>
+    new Promise<{ server: http.Server; url: string }>((resolve, reject) => {
+      const server = http.createServer(app);
+      server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, port)));
+      server.listen(port, host, () => {
+        const actual = (server.address() as AddressInfo).port;
+        const shown = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+        const url = `http://${shown}:${actual}`;
+        // Offline without BASE_URL: the simulator (on this machine) sends notifies to this address.
+        if (offline) context.baseUrl ??= url;
+        listening = server;
+        resolve({ server, url });
+      });
+    });
+  cleanups.push(async () => {
+    const server = listening;
+    if (!server?.listening) return;
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  });
+
+  return { app, router, context, listen, close };
+}
+
+type RedisClient = ReturnType<typeof createClient>;
+
+/** Give up after 3 s at start-up, not forever: each failure is one line naming REDIS_URL. */
+const REDIS_CONNECT_TIMEOUT_MS = 3000;
+
+/**
+ * Connect to Redis once, or fail with a `StartError`. node-redis would otherwise retry an
+ * unreachable server forever and `npm start` would hang silently; once connected, a lost
+ * connection is retried with a backoff (and logged) as usual.
+ */
+async function connectRedis(url: string): Promise<RedisClient> {
+  const where = redactUrl(url);
+  let connected = false;
+  let client: RedisClient;
+  try {
+    client = createClient({
+      url,
+      socket: {
+        connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+        reconnectStrategy: (retries) => (connected ? Math.min(100 * 2 ** retries, 5000) : false),
+      },
+    });
+  } catch {
+    throw new StartError(`REDIS_URL is not a Redis URL (${where}): use redis://host:6379, or unset it for in-memory sessions`);
+  }
+  // Before the first connection the error is reported once, by the rejected connect() below.
+  client.on('error', (error: Error) => {
+    if (connected) console.error(`redis: ${error.message}`);
+  });
+  // connectTimeout covers the TCP connect only: a server that accepts and never answers (not
+  // Redis, or frozen) would keep connect() waiting for its handshake reply, so time that out too.
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s`)), REDIS_CONNECT_TIMEOUT_MS);
+  });
+  const connecting = client.connect();
+  connecting.catch(() => undefined); // its failure is handled by the race below (or it lost to the timer)
+  try {
+    await Promise.race([connecting, silent]);
+  } catch (error) {
+    client.destroy();
+    const reason = error instanceof Error && error.message ? error.message : 'no answer';
+    throw new StartError(`REDIS_URL: cannot connect to Redis at ${where} (${reason}): start Redis, fix REDIS_URL, or unset it for in-memory sessions`);
+  } finally {
+    clearTimeout(timer);
+  }
+  connected = true;
+  return client;
+}
+
+/** The URL without its password (REDIS_URL may hold one): safe to print. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href.replace(/\/$/, '');
+  } catch {
+    return 'unparsable URL';
+  }
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number): Error {
+  if (error.code === 'EADDRINUSE') return new StartError(`PORT ${port} is in use: stop what is using it, or set PORT to a free port (PORT=3001 npm start)`);
+  if (error.code === 'EACCES') return new StartError(`PORT ${port} needs elevated privileges: set PORT to a port above 1023`);
+  if (error.code === 'EADDRNOTAVAIL') return new StartError(`cannot listen on port ${port}: that address is not on this machine`);
+  return error;
+}
+
+/** The simulator refuses NODE_ENV=production: say what that means for the example. */
+function simulatorOrExplain(make: () => Simulator): Simulator {
+  try {
+    return make();
+  } catch (error) {
+    if (isWxAuthError(error) && error.field === 'simulator.allowProduction') {
+      throw new StartError('NODE_ENV=production needs the real WeChat: set WX_MP_APPID and WX_MP_SECRET (without them the example runs on the WeChat simulator, which refuses production)');
+    }
+    throw error;
+  }
 }

@@ -1,34 +1,40 @@
 /**
  * `npm start`: the example app on PORT (default 3000). Offline against the WeChat simulator
  * unless WX_MP_APPID / WX_MP_SECRET are set; Redis sessions when REDIS_URL is set.
+ *
+ * A start-up problem (busy PORT, unreachable REDIS_URL, …) prints one line saying what to change
+ * and exits with status 1 — no stack trace, no hanging.
  */
-import type { AddressInfo } from 'node:net';
-import { createExampleApp } from './app';
+import { createExampleApp, redactUrl, StartError } from './app';
+
+function portFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return 3000;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new StartError(`PORT must be a port number such as 3000 (got ${JSON.stringify(value)})`);
+  return port;
+}
 
 async function main(): Promise<void> {
+  const port = portFrom(process.env.PORT);
   const example = await createExampleApp(process.env);
-  const port = Number(process.env.PORT ?? 3000);
-  const server = example.app.listen(port, () => {
-    const { port: actual } = server.address() as AddressInfo;
-    const url = process.env.BASE_URL ?? `http://localhost:${actual}`;
-    console.log(`express-wxauth example: open ${url}`);
-    if (example.context.simulatorUrl) console.log(`  WeChat simulator at ${example.context.simulatorUrl} (set WX_MP_APPID and WX_MP_SECRET to use the real WeChat)`);
-    console.log(`  sessions: ${process.env.REDIS_URL ? `Redis at ${process.env.REDIS_URL}` : 'in memory (set REDIS_URL for Redis)'}`);
+  const { url: bound } = await example.listen(port).catch(async (error: unknown) => {
+    await example.close();
+    throw error;
   });
-  server.on('error', (error: NodeJS.ErrnoException) => {
-    console.error(error.code === 'EADDRINUSE' ? `port ${port} is in use: set PORT to another one` : error.message);
-    process.exit(1);
-  });
-  const stop = () => {
-    server.close();
-    server.closeAllConnections();
-    example.close().finally(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const url = process.env.BASE_URL ?? bound.replace('//127.0.0.1:', '//localhost:');
+  console.log(`express-wxauth example: open ${url}`);
+  if (example.context.simulatorUrl) console.log(`  WeChat simulator at ${example.context.simulatorUrl} (set WX_MP_APPID and WX_MP_SECRET to use the real WeChat)`);
+  console.log(`  sessions: ${process.env.REDIS_URL ? `Redis at ${redactUrl(process.env.REDIS_URL)}` : 'in memory (set REDIS_URL for Redis)'}`);
+  const stop = () => void example.close().finally(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // StartError is written for the person at the terminal; anything else is a bug: its message
+  // still fits on one line, and DEBUG=1 shows the stack.
+  const line = error instanceof Error ? (error instanceof StartError ? error.message : `cannot start: ${error.message}`) : `cannot start: ${String(error)}`;
+  console.error(line.replace(/\s*\n\s*/g, ' '));
+  if (process.env.DEBUG && error instanceof Error && !(error instanceof StartError)) console.error(error.stack);
   process.exit(1);
 });

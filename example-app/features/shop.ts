@@ -2,13 +2,18 @@
  * The shop part of the example app: products → order (unified order, NATIVE) → "Pay" on the
  * simulator's cashier → the signed notify marks the order paid (once) → Refund → refund notify.
  * Orders live in memory; a real shop keeps them in its database and updates them in the handlers.
+ *
+ * What to copy from it: buying needs a login and an order belongs to the buyer's openid (someone
+ * else's order is a 404, for viewing, syncing and refunding alike); order numbers are random, not
+ * counters; notify URLs come from configuration (BASE_URL), never from a request's Host header.
  */
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { isWxAuthError, type PayCertificate, type WxAuthOptions, type WxAuthRouter } from '../../lib';
+import { isWxAuthError, WxAuthError, type PayCertificate, type WxAuthOptions, type WxAuthRouter } from '../../lib';
 import { esc, page, type NavLink } from '../layout';
 import type { ExampleContext } from '../app';
 
@@ -22,6 +27,8 @@ const PRODUCTS = [
 
 interface Order {
   id: string;
+  /** The buyer's openid: only they see, sync or refund the order. */
+  owner: string;
   product: string;
   totalFee: number;
   /** WeChat's trade_state as we know it: NOTPAY → SUCCESS (notify) → REFUND (refund accepted). */
@@ -57,8 +64,27 @@ export function options(context: ExampleContext): Partial<WxAuthOptions> {
   return {};
 }
 
+/**
+ * An out_trade_no nobody can guess or enumerate: 18 bytes from the CSPRNG in base64url (24 of
+ * A-Z a-z 0-9 _ -), behind a prefix — 26 characters, within WeChat's 32.
+ */
+export function newOrderId(): string {
+  return `EX${randomBytes(18).toString('base64url')}`;
+}
+
 export function register(app: Express, router: WxAuthRouter, context?: ExampleContext): void {
   const orders = new Map<string, Order>();
+  /** The order named in the URL, if it is the logged-in user's (else the same 404 as no order). */
+  const ownOrder = (req: Request) => {
+    const order = orders.get(String(req.params.id));
+    return order && req.wxauth && order.owner === req.wxauth.openid ? order : undefined;
+  };
+  /**
+   * The notify URL, from configuration only. With BASE_URL, wxauth builds it (`baseUrl` +
+   * `/wxpay/:type/callback`); offline, from the address the example listens on. A request's Host
+   * header never decides where WeChat sends the payment result.
+   */
+  const notifyUrlFor = (type: string) => (context?.env.BASE_URL || !context?.baseUrl ? undefined : `${context.baseUrl}/wxpay/${type}/callback`);
   const render = (req: Request, title: string, body: string) => page(title, body, { nav: context?.nav ?? nav, loggedIn: !!req.wxauth });
   let configured = true;
   try {
@@ -87,23 +113,30 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
 
   app.get('/shop', (req, res) => {
     if (!configured) return void res.type('html').send(render(req, 'Shop', '<h1>Shop</h1><p>WeChat Pay is not configured (set WX_PAY_MCHID, WX_PAY_KEY).</p>'));
-    const items = PRODUCTS.map(
-      (p) => `<li>${esc(p.name)} — ¥${(p.fee / 100).toFixed(2)}
-<form method="post" action="/shop/orders" style="display:inline"><input type="hidden" name="product" value="${esc(p.id)}">
-<button id="buy-${esc(p.id)}" type="submit">Buy</button></form></li>`,
-    ).join('');
-    const list = [...orders.values()].reverse().map((o) => `<li><a href="/shop/orders/${esc(o.id)}">${esc(o.id)}</a> ${esc(o.product)} — ${esc(o.state)}</li>`).join('');
-    res.type('html').send(render(req, 'Shop', `<h1>Shop</h1><ul id="products">${items}</ul><h2>Orders</h2><ul id="orders">${list || '<li>none yet</li>'}</ul>`));
+    const buyer = req.wxauth?.openid;
+    // Buying needs a login: the order is then the buyer's (their openid), and only theirs.
+    const buy = (p: (typeof PRODUCTS)[number]) =>
+      buyer
+        ? `\n<form method="post" action="/shop/orders" style="display:inline"><input type="hidden" name="product" value="${esc(p.id)}">
+<button id="buy-${esc(p.id)}" type="submit">Buy</button></form>`
+        : '';
+    const items = PRODUCTS.map((p) => `<li>${esc(p.name)} — ¥${(p.fee / 100).toFixed(2)}${buy(p)}</li>`).join('');
+    if (!buyer) {
+      const login = '<p><a id="login-to-buy" class="button" href="/oauth/wechat/login?next=%2Fshop">Log in to buy</a></p>';
+      return void res.type('html').send(render(req, 'Shop', `<h1>Shop</h1><ul id="products">${items}</ul>${login}`));
+    }
+    const mine = [...orders.values()].filter((o) => o.owner === buyer).reverse();
+    const list = mine.map((o) => `<li><a href="/shop/orders/${esc(o.id)}">${esc(o.id)}</a> ${esc(o.product)} — ${esc(o.state)}</li>`).join('');
+    res.set('Cache-Control', 'no-store').type('html').send(render(req, 'Shop', `<h1>Shop</h1><ul id="products">${items}</ul><h2>Your orders</h2><ul id="orders">${list || '<li>none yet</li>'}</ul>`));
   });
 
-  app.post('/shop/orders', sameOrigin, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res, next) => {
+  app.post('/shop/orders', sameOrigin, loggedIn, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res, next) => {
     const product = PRODUCTS.find((p) => p.id === (req.body as Record<string, unknown>)?.product);
     if (!product) return void res.status(400).send('unknown product');
-    const id = `EX${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    const id = newOrderId();
     try {
-      // Without BASE_URL the notify URL is built from this request's origin (fine locally;
-      // in production set baseUrl or pay.notifyUrl so WeChat always calls the right host).
-      const notifyUrl = context?.env.BASE_URL ? undefined : `${req.protocol}://${req.get('host')}/wxpay/shop/callback`;
+      const notifyUrl = notifyUrlFor('shop');
+      if (!notifyUrl && !context?.env.BASE_URL) throw new WxAuthError('config_error', 'set BASE_URL (the public origin WeChat Pay sends notifies to)', { field: 'baseUrl' });
       const r = await router.pay.prepay({
         body: product.name,
         outTradeNo: id,
@@ -113,16 +146,18 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
         spbillCreateIp: req.ip?.replace(/^::ffff:/, '') || undefined,
         ...(notifyUrl ? { notifyUrl } : {}),
       });
-      orders.set(id, { id, product: product.name, totalFee: product.fee, state: 'NOTPAY', prepayId: r.prepayId, ...(r.codeUrl ? { codeUrl: r.codeUrl } : {}) });
+      orders.set(id, { id, owner: req.wxauth!.openid, product: product.name, totalFee: product.fee, state: 'NOTPAY', prepayId: r.prepayId, ...(r.codeUrl ? { codeUrl: r.codeUrl } : {}) });
       res.redirect(303, `/shop/orders/${id}`);
     } catch (error) {
       next(error);
     }
   });
 
-  app.get('/shop/orders/:id', (req, res) => {
-    const order = orders.get(String(req.params.id));
+  app.get('/shop/orders/:id', router.requireLogin(), (req, res) => {
+    const order = ownOrder(req);
     if (!order) return void res.status(404).type('html').send(render(req, 'Order', '<h1>No such order</h1>'));
+    // Where the cashier sends this browser back: its own origin (a spoofed Host only misleads the
+    // spoofer). Nothing stored or sent to WeChat is built from the Host header.
     const self = `${req.protocol}://${req.get('host')}/shop/orders/${order.id}`;
     const cashier = context?.simulatorUrl
       ? `${context.simulatorUrl}/sim/pay/cashier?${new URLSearchParams({ prepay_id: order.prepayId, redirect_url: self })}`
@@ -143,8 +178,8 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
   });
 
   // Ask WeChat (orderquery) instead of waiting for the notify: the fallback when a notify is late.
-  app.post('/shop/orders/:id/sync', sameOrigin, async (req, res, next) => {
-    const order = orders.get(String(req.params.id));
+  app.post('/shop/orders/:id/sync', sameOrigin, loggedIn, async (req, res, next) => {
+    const order = ownOrder(req);
     if (!order) return void res.status(404).send('no such order');
     try {
       const q = await router.pay.orderQuery({ outTradeNo: order.id });
@@ -155,11 +190,12 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
     }
   });
 
-  app.post('/shop/orders/:id/refund', sameOrigin, async (req, res, next) => {
-    const order = orders.get(String(req.params.id));
-    if (!order || order.state !== 'SUCCESS') return void res.status(409).send('only a paid order can be refunded');
+  app.post('/shop/orders/:id/refund', sameOrigin, loggedIn, async (req, res, next) => {
+    const order = ownOrder(req);
+    if (!order) return void res.status(404).send('no such order');
+    if (order.state !== 'SUCCESS') return void res.status(409).send('only a paid order can be refunded');
     try {
-      const notifyUrl = context?.env.BASE_URL ? undefined : `${req.protocol}://${req.get('host')}/wxpay/refund/callback`;
+      const notifyUrl = notifyUrlFor('refund');
       // The refund number is derived from the order: sending it again (after a timeout) is safe.
       await router.pay.refund({ outTradeNo: order.id, outRefundNo: `${order.id}R`, totalFee: order.totalFee, refundFee: order.totalFee, ...(notifyUrl ? { notifyUrl } : {}) });
       order.state = 'REFUND';
@@ -175,6 +211,12 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
     if (!isWxAuthError(error)) return next(error);
     res.status(error.status).type('html').send(render(req, 'Shop', `<h1>Payment error</h1><p id="pay-error">${esc(error.code)}: ${esc(error.message)}</p>`));
   });
+}
+
+/** A form POST needs a login (no redirect: the login would come back as a GET). */
+function loggedIn(req: Request, res: Response, next: NextFunction): void {
+  if (!req.wxauth) return void res.status(401).type('html').send('<p>Log in first: <a href="/oauth/wechat/login?next=%2Fshop">log in</a></p>');
+  next();
 }
 
 /** Forms come from our own pages: refuse a cross-site POST (a cheap CSRF guard for the demo). */

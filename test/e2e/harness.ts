@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createExampleApp, type ExampleApp } from '../../example-app/app';
@@ -15,10 +13,8 @@ export interface Running {
 /** The example app exactly as `npm start` runs it (offline, on the simulator), plus Chromium. */
 export async function startExample(env: Record<string, string> = {}): Promise<Running> {
   const example = await createExampleApp(env);
-  const server = await new Promise<Server>((resolve) => {
-    const s = example.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // example.listen(): offline, the shop's notify URL is this address (never a request's Host).
+  const { server, url } = await example.listen(0, '127.0.0.1');
   const browser = await launchChromium();
   return {
     example,

@@ -12,6 +12,9 @@ test('shop checkout: order → Pay on the simulator cashier → the notify marks
   const context = await run.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${run.url}/shop`);
+  // Buying needs a login (orders belong to the buyer): QR login on the simulator, back to /shop.
+  await Promise.all([page.waitForURL(/\/connect\/qrconnect/), page.click('#login-to-buy')]);
+  await Promise.all([page.waitForURL(`${run.url}/shop`), page.click('#confirm')]);
   await shot(page, '05-shop');
   const buy = page.locator('button[id^="buy-"]').first();
   await Promise.all([page.waitForURL(/\/shop\/orders\/EX/), buy.click()]);
