@@ -11,23 +11,50 @@ export interface MiniProgramEncrypted {
   iv: string;
   /** Our mini program's AppID: the decrypted `watermark.appid` must equal it. */
   appid: string;
+  /**
+   * How old the data may be: `watermark.timestamp` (when WeChat encrypted it) at most this many
+   * seconds ago. Default 600 (10 minutes). Data dated more than a minute ahead is refused too.
+   */
+  maxAgeSeconds?: number;
+  /** Clock in ms. Default `Date.now`. */
+  now?: () => number;
 }
 
+/** Default of `maxAgeSeconds`: open data is decrypted right after the user's tap, not days later. */
+export const MINIPROGRAM_DATA_MAX_AGE_SECONDS = 600;
+/** How far ahead of our clock a watermark may be (clock skew between WeChat and us). */
+const FUTURE_SKEW_SECONDS = 60;
+
 /** Decrypted open data: `openId`, `unionId`, `nickName`, `phoneNumber`… plus `watermark`. */
-export type MiniProgramData = Record<string, unknown> & { watermark: { appid: string; timestamp?: number } };
+export type MiniProgramData = Record<string, unknown> & { watermark: { appid: string; timestamp: number } };
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
  * Decrypt mini-program open data (`wx.getUserInfo`, `getPhoneNumber`, share tickets…):
  * AES-128-CBC, key = base64(session_key), iv = base64(iv), PKCS#7 padding; then check that
- * `watermark.appid` is ours, so data encrypted for another mini program is refused.
+ * `watermark.appid` is ours, so data encrypted for another mini program is refused, and that
+ * `watermark.timestamp` is recent (`maxAgeSeconds`), so old data cannot be replayed.
  *
- * Every failure — bad base64, wrong key size, bad padding, not JSON, foreign watermark — is the
- * same `decrypt_error` with the same message: telling them apart would hand an attacker a
+ * What the encryption does NOT prove: AES-CBC has no integrity, and the IV comes from the caller.
+ * The first plaintext block is `decrypt(C1) XOR iv`, so whoever sends the request — the user, who
+ * holds `encryptedData` and picks `iv` — can rewrite the first 16 bytes of the JSON at will
+ * (`{"openId":"oGZUI…` → `{"openId":"XXXXX…`, or rename the first field) and it still decrypts with
+ * valid padding. Changing later blocks garbles the block before, which then fails to parse. So the
+ * data is only as trustworthy as these checks: the watermark (at the end, out of reach) binds it
+ * to our appid and to a time; the session_key binds it to one user, and the caller must check
+ * that an `openId` in it is the session's own openid (our router does). Never trust a field that
+ * starts in the first 16 bytes more than that.
+ *
+ * Every failure — bad base64, wrong key size, bad padding, not JSON, foreign or stale watermark —
+ * is the same `decrypt_error` with the same message: telling them apart would hand an attacker a
  * padding oracle.
  */
 export function decryptMiniProgramData(input: MiniProgramEncrypted): MiniProgramData {
+  const maxAge = input.maxAgeSeconds ?? MINIPROGRAM_DATA_MAX_AGE_SECONDS;
+  if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0) {
+    throw new WxAuthError('config_error', '"maxAgeSeconds" must be a number of seconds > 0', { field: 'maxAgeSeconds' });
+  }
   const key = decodeExact(input.sessionKey, 16);
   const iv = decodeExact(input.iv, 16);
   const data = decode(input.encryptedData);
@@ -46,8 +73,14 @@ export function decryptMiniProgramData(input: MiniProgramEncrypted): MiniProgram
     throw decryptError();
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw decryptError();
-  const watermark = (value as { watermark?: { appid?: unknown } }).watermark;
+  const watermark = (value as { watermark?: { appid?: unknown; timestamp?: unknown } }).watermark;
   if (!watermark || typeof watermark !== 'object' || typeof watermark.appid !== 'string' || !sameText(watermark.appid, input.appid)) {
+    throw decryptError();
+  }
+  // Seconds since the epoch, when WeChat encrypted the data; missing or not a number fails closed.
+  const timestamp = watermark.timestamp;
+  const nowSeconds = (input.now ?? Date.now)() / 1000;
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < nowSeconds - maxAge || timestamp > nowSeconds + FUTURE_SKEW_SECONDS) {
     throw decryptError();
   }
   return value as MiniProgramData;

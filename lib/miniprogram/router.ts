@@ -17,7 +17,8 @@ const MAX_CODE_LENGTH = 512;
  *   Without a code, a valid `X-Session-Id` logs in again (e.g. for a fresh JWT).
  * - `POST /wx/miniprogram/decrypt {encryptedData, iv, rawData?, signature?}` — the caller proves its
  *   login with `X-Session-Id` or, failing that, the configured storage (`Authorization: Bearer`
- *   in JWT mode); answers the decrypted data once `watermark.appid` is ours.
+ *   in JWT mode); answers the decrypted data once `watermark.appid` is ours, `watermark.timestamp`
+ *   recent (`miniprogram.maxDataAgeSeconds`, default 10 minutes) and any `openId` the caller's.
  * - `DELETE /wx/miniprogram/session` — ends the `X-Session-Id` session → 204.
  */
 export function mountMiniprogram(router: Router, deps: SurfaceDeps): void {
@@ -72,9 +73,12 @@ export function mountMiniprogram(router: Router, deps: SurfaceDeps): void {
       if (rawData !== undefined && !checkRawDataSignature(rawData, sessionKey, signature!)) {
         return sendError(res, 400, 'rawData does not match its signature', 'sign_error');
       }
-      const data = decryptMiniProgramData({ sessionKey, encryptedData, iv, appid: app.appid });
-      // Data carrying an openId must be this user's (it is, unless keys got mixed up somewhere).
-      if (typeof data.openId === 'string' && data.openId !== who.openid) {
+      const data = decryptMiniProgramData({ sessionKey, encryptedData, iv, appid: app.appid, now: ctx.now, ...(app.maxDataAgeSeconds === undefined ? {} : { maxAgeSeconds: app.maxDataAgeSeconds }) });
+      // Data carrying an openId must be this user's. Not a formality: the caller picks the iv, so it
+      // can rewrite the first 16 bytes of the plaintext — where `{"openId":"…` sits (see
+      // decryptMiniProgramData). Any `openId` that is not exactly the session's, even one turned into
+      // a number that way, is refused.
+      if ('openId' in data && data.openId !== who.openid) {
         throw new WxAuthError('decrypt_error', 'the data could not be decrypted for this session and mini program');
       }
       res.set('Cache-Control', 'no-store').status(200).json(data);

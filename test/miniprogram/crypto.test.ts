@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { checkRawDataSignature, decryptMiniProgramData, WxAuthError } from '../../lib';
 
 // WeChat's published example (小程序「开放数据校验与解密」, demo code WXBizDataCrypt), verbatim.
+const DEMO_TIME = 1477314187_000 + 30_000; // 30 s after its watermark: fresh
 const DEMO = {
+  now: () => DEMO_TIME,
   appid: 'wx4f4bc4dec97d474b',
   sessionKey: 'tiihtNczf5v6AKRyjwEUhQ==',
   iv: 'r7BXXKkLb8qrSNn05n0qiA==',
@@ -96,7 +98,13 @@ describe('decryptMiniProgramData', () => {
         const key = Buffer.from(k);
         const iv = Buffer.from(i);
         const data = { ...fields, watermark: { appid: 'wxmini00000000001', timestamp: 1700000000 } };
-        const out = decryptMiniProgramData({ sessionKey: key.toString('base64'), iv: iv.toString('base64'), encryptedData: encrypt(data, key, iv), appid: 'wxmini00000000001' });
+        const out = decryptMiniProgramData({
+          sessionKey: key.toString('base64'),
+          iv: iv.toString('base64'),
+          encryptedData: encrypt(data, key, iv),
+          appid: 'wxmini00000000001',
+          now: () => 1700000000_000,
+        });
         expect(out).toEqual(JSON.parse(JSON.stringify(data)));
       }),
     );
@@ -108,11 +116,69 @@ describe('decryptMiniProgramData', () => {
         fc.pre(other !== 'wxmini00000000001');
         const key = randomBytes(16);
         const iv = randomBytes(16);
-        const encryptedData = encrypt({ openId: 'o1', watermark: { appid: other, timestamp: 1 } }, key, iv);
-        const error = decryptError(() => decryptMiniProgramData({ sessionKey: key.toString('base64'), iv: iv.toString('base64'), encryptedData, appid: 'wxmini00000000001' }));
+        const encryptedData = encrypt({ openId: 'o1', watermark: { appid: other, timestamp: 1700000000 } }, key, iv);
+        const error = decryptError(() =>
+          decryptMiniProgramData({ sessionKey: key.toString('base64'), iv: iv.toString('base64'), encryptedData, appid: 'wxmini00000000001', now: () => 1700000000_000 }),
+        );
         expect(error.code).toBe('decrypt_error');
       }),
     );
+  });
+});
+
+describe('decryptMiniProgramData: watermark.timestamp', () => {
+  const APPID = 'wxmini00000000001';
+  const NOW = 1717234215_000;
+  const key = randomBytes(16);
+  const iv = randomBytes(16);
+  const sealed = (timestamp: unknown, extra: Record<string, unknown> = {}) => ({
+    sessionKey: key.toString('base64'),
+    iv: iv.toString('base64'),
+    encryptedData: encrypt({ openId: 'oGZUI0egBJY1zhBYw2KhdUfwVJJE', nickName: 'Band', watermark: { timestamp, appid: APPID } }, key, iv),
+    appid: APPID,
+    now: () => NOW,
+    ...extra,
+  });
+
+  test('fresh data (within 10 minutes, or up to a minute ahead of our clock) decrypts', () => {
+    expect(decryptMiniProgramData(sealed(NOW / 1000 - 599)).nickName).toBe('Band');
+    expect(decryptMiniProgramData(sealed(NOW / 1000)).nickName).toBe('Band');
+    expect(decryptMiniProgramData(sealed(NOW / 1000 + 30)).nickName).toBe('Band');
+  });
+
+  test('stale data (older than 10 minutes) is a decrypt_error with the one message', () => {
+    const error = decryptError(() => decryptMiniProgramData(sealed(NOW / 1000 - 601)));
+    expect(error.code).toBe('decrypt_error');
+    expect(error.status).toBe(400);
+    expect(error.message).toBe(decryptError(() => decryptMiniProgramData({ ...DEMO, appid: 'wx0000000000000000' })).message);
+  });
+
+  test('future-dated data (more than a minute ahead) is a decrypt_error', () => {
+    expect(decryptError(() => decryptMiniProgramData(sealed(NOW / 1000 + 120))).code).toBe('decrypt_error');
+  });
+
+  test.each([['missing', undefined], ['a string', String(NOW / 1000)], ['null', null]])('a timestamp that is %s is a decrypt_error', (_name, timestamp) => {
+    expect(decryptError(() => decryptMiniProgramData(sealed(timestamp))).code).toBe('decrypt_error');
+  });
+
+  test('maxAgeSeconds sets the window', () => {
+    expect(decryptMiniProgramData(sealed(NOW / 1000 - 3000, { maxAgeSeconds: 3600 })).nickName).toBe('Band');
+    expect(decryptError(() => decryptMiniProgramData(sealed(NOW / 1000 - 120, { maxAgeSeconds: 60 }))).code).toBe('decrypt_error');
+  });
+
+  test.each([0, -5, Number.NaN, Infinity, '600'])('maxAgeSeconds %p is a config_error naming it', (maxAgeSeconds) => {
+    const error = decryptError(() => decryptMiniProgramData(sealed(NOW / 1000, { maxAgeSeconds })));
+    expect([error.code, error.field]).toEqual(['config_error', 'maxAgeSeconds']);
+  });
+
+  test('the iv rewrites the first 16 bytes at will, yet cannot make stale data fresh: the watermark is out of its reach', () => {
+    const plain = Buffer.from('{"openId":"oGZUI', 'utf8'); // the first block of the plaintext
+    const forged = Buffer.from('{"openId":"XXXXX', 'utf8');
+    const tamperedIv = Buffer.from(iv.map((b, i) => b ^ plain[i]! ^ forged[i]!)).toString('base64');
+    // Fresh: decrypts, padding and all, to the forged openId — the reason the router compares openId to the session.
+    expect(decryptMiniProgramData({ ...sealed(NOW / 1000), iv: tamperedIv }).openId).toBe('XXXXX0egBJY1zhBYw2KhdUfwVJJE');
+    // Stale: the timestamp sits in a later block, so the same trick cannot get it through.
+    expect(decryptError(() => decryptMiniProgramData({ ...sealed(NOW / 1000 - 3600), iv: tamperedIv })).code).toBe('decrypt_error');
   });
 });
 

@@ -115,6 +115,7 @@ describe('POST /wx/miniprogram/decrypt', () => {
 
   test("WeChat's published example decrypts through the route for a session holding the published session_key", async () => {
     const demoAppid = 'wx4f4bc4dec97d474b';
+    clock.now = 1477314187_000 + 60_000; // a minute after the example's watermark: fresh
     api = startApp(sim, redis, { miniprogram: { appid: demoAppid, secret: 'demo-secret' } });
     const ctx: WxContext = { http: new WechatClient(), store: redis.store, now: () => clock.now, randomHex: () => '', logger: captureLogger() };
     await new MiniSessions(ctx).start('d'.repeat(32), demoAppid, { openid: 'oGZUI0egBJY1zhBYw2KhdUfwVJJE', sessionKey: 'tiihtNczf5v6AKRyjwEUhQ==' });
@@ -128,6 +129,43 @@ describe('POST /wx/miniprogram/decrypt', () => {
       });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ nickName: 'Band', openId: 'oGZUI0egBJY1zhBYw2KhdUfwVJJE', unionId: 'ocMvos6NjeKLIBqg5Mr9QjxrP1FA', watermark: { appid: demoAppid } });
+  });
+
+  test('data older than 10 minutes (its watermark.timestamp) → 400 decrypt_error', async () => {
+    const { body } = await login();
+    const payload = encryptFor(sim.sim.sessionKeyOf(MINI.appid, 'alice'), userData());
+    clock.now = T0 + 11 * 60_000;
+    const res = await request(api.app).post('/wx/miniprogram/decrypt').set('X-Session-Id', body.sessionId).send(payload);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('decrypt_error');
+  });
+
+  test('miniprogram.maxDataAgeSeconds widens the window; a bad value fails at start-up naming it', async () => {
+    api = startApp(sim, redis, { miniprogram: { ...MINI, maxDataAgeSeconds: 3600 } });
+    const { body } = await login();
+    const payload = encryptFor(sim.sim.sessionKeyOf(MINI.appid, 'alice'), userData());
+    clock.now = T0 + 30 * 60_000;
+    const res = await request(api.app).post('/wx/miniprogram/decrypt').set('X-Session-Id', body.sessionId).send(payload);
+    expect(res.status).toBe(200);
+    expect(() => startApp(sim, redis, { miniprogram: { ...MINI, maxDataAgeSeconds: 0 } })).toThrow(
+      expect.objectContaining({ code: 'config_error', field: 'miniprogram.maxDataAgeSeconds' }),
+    );
+  });
+
+  test('a first block rewritten through the iv to drop the openId → 400 decrypt_error', async () => {
+    const { body } = await login();
+    const sessionKey = sim.sim.sessionKeyOf(MINI.appid, 'alice');
+    const iv = Buffer.alloc(16, 7);
+    const payload = encryptFor(sessionKey, userData(), iv);
+    // The caller picks the iv, so it picks the first 16 plaintext bytes: `{"openId":"oXXXX` becomes
+    // `{"openId":0,"":"`, which still parses — with an openId that is no longer a string.
+    const plain = Buffer.from(JSON.stringify(userData()).slice(0, 16), 'utf8');
+    const forged = Buffer.from('{"openId":0,"":"', 'utf8');
+    const tamperedIv = Buffer.from(iv.map((b, i) => b ^ plain[i]! ^ forged[i]!)).toString('base64');
+    const res = await request(api.app).post('/wx/miniprogram/decrypt').set('X-Session-Id', body.sessionId).send({ ...payload, iv: tamperedIv });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('decrypt_error');
+    expect(JSON.stringify(res.body)).not.toContain('Band');
   });
 
   test('data whose watermark names another mini program → 400 decrypt_error', async () => {
