@@ -54,7 +54,7 @@ export function wxauth(input: WxAuthOptions): WxAuthRouter {
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.axios ? { axios: options.axios } : {}),
     }),
-    store: resolveStore(options.store, options.storePrefix, options.storeTimeoutMs),
+    store: resolveStore(options.store, options.storePrefix, options.storeTimeoutMs, options.logger),
     now: options.now ?? Date.now,
     randomHex: defaultRandomHex,
     logger: options.logger ?? consoleLogger,

@@ -16,16 +16,17 @@ export function isStore(value: unknown): value is Store {
 }
 
 /**
- * `store` option → a `Store`: nothing gives the memory default, a node-redis / ioredis client is
- * wrapped in a `RedisStore` with `prefix` and `commandTimeoutMs`, a `Store` is used as it is.
+ * `store` option → a `Store`: nothing gives the memory default (told through `logger` when it is
+ * full), a node-redis / ioredis client is wrapped in a `RedisStore` with `prefix` and
+ * `commandTimeoutMs`, a `Store` is used as it is.
  */
-export function resolveStore(option: unknown, prefix?: string, commandTimeoutMs?: number): Store {
+export function resolveStore(option: unknown, prefix?: string, commandTimeoutMs?: number, logger?: { warn(message: string): void }): Store {
   if (commandTimeoutMs !== undefined && !isRedisLikeClient(option)) {
     throw new WxAuthError('config_error', '"storeTimeoutMs" applies only when "store" is a Redis client (give your own Store its own timeout)', {
       field: 'storeTimeoutMs',
     });
   }
-  if (option === undefined || option === null) return new MemoryStore();
+  if (option === undefined || option === null) return new MemoryStore(logger ? { logger } : {});
   if (isStore(option)) return option;
   if (isRedisLikeClient(option)) {
     return new RedisStore(option, { ...(prefix === undefined ? {} : { prefix }), ...(commandTimeoutMs === undefined ? {} : { commandTimeoutMs }) });

@@ -16,14 +16,14 @@ export interface MemoryStoreOptions {
    * expired (a logged-out token, a processed notify, a session) is never dropped to make room.
    */
   maxEntries?: number;
-  /** Told once when the store first refuses a write because it is full. Default `console.warn`. */
+  /** Told once when the store first refuses a write because it is full (no key or value in it). Default `console.warn`. */
   logger?: { warn(message: string): void };
 }
 
 let warnedProduction = false;
 
 const FULL_MESSAGE =
-  'express-wxauth: the in-memory store is full of entries that have not expired (maxEntries); writes of new keys fail with store_error until some expire. Raise maxEntries, or pass `store` (a Redis client). Further refusals are not logged.';
+  'the in-memory store is full of entries that have not expired (maxEntries); writes of new keys fail with store_error until some expire. Raise maxEntries, or pass `store` (a Redis client). Further refusals are not logged.';
 
 /**
  * The default store: one process only. Like express-session's MemoryStore it warns once in
@@ -50,7 +50,7 @@ export class MemoryStore implements Store {
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
       throw new WxAuthError('config_error', '"maxEntries" must be a positive integer', { field: 'maxEntries' });
     }
-    this.logger = options.logger ?? { warn: (message) => console.warn(message) };
+    this.logger = options.logger ?? { warn: (message) => console.warn(`express-wxauth: ${message}`) };
     if (process.env.NODE_ENV === 'production' && !warnedProduction) {
       warnedProduction = true;
       console.warn(

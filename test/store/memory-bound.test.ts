@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { MemoryStore } from '../../lib/store/memory';
+import { resolveStore } from '../../lib/store';
 import { WxAuthError } from '../../lib/errors';
 
 function quiet() {
@@ -111,6 +112,14 @@ describe('MemoryStore at maxEntries', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  test("the default store of resolveStore tells the app's logger when it is full", async () => {
+    const logger = quiet();
+    const store = resolveStore(undefined, undefined, undefined, logger);
+    for (let i = 0; i < 100_000; i++) await store.set(`k${i}`, 'v', 60);
+    await expect(store.set('one-more', 'v', 60)).rejects.toMatchObject({ code: 'store_error' });
+    expect(logger.lines).toHaveLength(1);
   });
 
   test.each([0, -1, 1.5, Number.NaN])('maxEntries %p is a config_error naming the option', (maxEntries) => {
