@@ -5,13 +5,19 @@ import path from 'node:path';
 /**
  * What ships: a CommonJS and an ES-module consumer import the built package by its own name
  * (Node's package self-reference resolves `express-wxauth` through `exports`), so `exports`,
- * the two formats and the entry points never drift. Builds once when dist/ is missing.
+ * the two formats and the entry points never drift. Builds once when dist/ is missing (a fresh
+ * clone installed with --ignore-scripts, or dist/ deleted), with the package's own build.
  */
 const root = path.resolve(__dirname, '../..');
 
 beforeAll(() => {
   if (!existsSync(path.join(root, 'dist/index.js')) || !existsSync(path.join(root, 'dist/index.mjs'))) {
-    execFileSync('npx', ['tsup'], { cwd: root, stdio: 'ignore' });
+    try {
+      execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+    } catch (e) {
+      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+      throw new Error(`npm run build failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: e });
+    }
   }
 }, 120_000);
 
