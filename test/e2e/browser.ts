@@ -3,7 +3,11 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
+/**
+ * Where screenshots go: docs/screenshots (the README's pictures, tracked) only when
+ * UPDATE_SCREENSHOTS=1, else the untracked .e2e-screenshots/, so a test run leaves the tree as it was.
+ */
+export const SCREENSHOTS = path.resolve(__dirname, '../..', process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.e2e-screenshots');
 
 /**
  * Debian's Chromium, never a downloaded browser. The flags keep it off the network (this machine

@@ -29,7 +29,7 @@ export async function startExample(env: Record<string, string> = {}): Promise<Ru
   };
 }
 
-/** A screenshot for the docs (docs/screenshots/<name>.png). */
+/** A screenshot, `<name>.png` in SCREENSHOTS (docs/screenshots/ with UPDATE_SCREENSHOTS=1). */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
