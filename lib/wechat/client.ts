@@ -1,16 +1,24 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import { WxAuthError, type ErrorCode } from '../errors';
 import { BUSY_ERRCODES, errcodeToError } from './errcodes';
 import { resolveEndpoints, type Endpoints } from './endpoints';
+import { APP_SECRET_FIELDS, scrubText, secretForms, secretValuesOf } from './scrub';
 import { nodeHttpAdapter } from './transport';
 
 export interface WechatClientOptions {
   endpoints?: Partial<Endpoints>;
-  /** Per-request timeout in ms. Default 5000. */
+  /**
+   * Per-request timeout in ms. Default 5000 — also with your own `axios` instance, unless that
+   * instance sets a `timeout` of its own (then it wins, unless this option is given).
+   */
   timeoutMs?: number;
-  /** Your own axios instance (proxies, interceptors). Default: one keep-alive instance. */
+  /**
+   * Your own axios instance (proxies, interceptors). Any instance works, `axios.create()` with its
+   * defaults included: the answer may arrive as text, a Buffer / ArrayBuffer or parsed JSON.
+   * Default: one keep-alive instance.
+   */
   axios?: AxiosInstance;
   /** Retries on errcode -1 (system busy), with exponential backoff. Default 2. */
   busyRetries?: number;
@@ -34,6 +42,10 @@ export type WechatJson = Record<string, unknown> & { errcode?: number; errmsg?: 
 
 const sleepDefault = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const DEFAULT_TIMEOUT_MS = 5000;
+/** App secrets remembered for scrubbing later answers (one per configured app; a bound, not a cache). */
+const MAX_KNOWN_SECRETS = 64;
+
 /** Cap on an answer's size: WeChat's are a few hundred bytes; a proxy's error page is not a reason to buffer megabytes. */
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
@@ -41,7 +53,7 @@ const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
  * One shared keep-alive axios instance: connections to WeChat are reused across requests, and
  * the wire step is `nodeHttpAdapter` (a third of axios's own adapter's CPU per call).
  */
-export function createKeepAliveAxios(timeoutMs = 5000): AxiosInstance {
+export function createKeepAliveAxios(timeoutMs = DEFAULT_TIMEOUT_MS): AxiosInstance {
   return axios.create({
     // Behind an outbound proxy named in the environment, axios's own adapter (which reads it).
     adapter: proxyFromEnvironment() ? 'http' : nodeHttpAdapter,
@@ -76,10 +88,15 @@ export class WechatClient {
   private readonly busyRetries: number;
   private readonly backoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Settings a user's instance may lack, sent with each request (empty for our own instance). */
+  private readonly perRequest: AxiosRequestConfig;
+  /** App secrets sent so far: masked in every later answer too (an upstream may echo an earlier request). */
+  private readonly knownSecrets = new Set<string>();
 
   constructor(options: WechatClientOptions = {}) {
     this.endpoints = resolveEndpoints(options.endpoints);
     this.axios = options.axios ?? createKeepAliveAxios(options.timeoutMs);
+    this.perRequest = options.axios ? perRequestDefaults(options.axios, options.timeoutMs) : {};
     this.busyRetries = options.busyRetries ?? 2;
     this.backoffMs = options.backoffMs ?? 200;
     this.sleep = options.sleep ?? sleepDefault;
@@ -87,7 +104,7 @@ export class WechatClient {
 
   /** GET `api` host `path` with query `params`; resolves with the body when errcode is 0/absent. */
   apiGet<T extends WechatJson = WechatJson>(path: string, params: Record<string, string>, options: CallOptions = {}): Promise<T> {
-    return this.callJson<T>({ method: 'GET', url: this.endpoints.api + path, params }, options);
+    return this.callJson<T>({ method: 'GET', url: this.endpoints.api + path, params }, params, undefined, options);
   }
 
   /** POST JSON to the `api` host. */
@@ -99,6 +116,8 @@ export class WechatClient {
   ): Promise<T> {
     return this.callJson<T>(
       { method: 'POST', url: this.endpoints.api + path, params, data: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } },
+      params,
+      body,
       options,
     );
   }
@@ -108,31 +127,107 @@ export class WechatClient {
    * own `httpsAgent` when a merchant certificate is needed.
    */
   async requestText(config: AxiosRequestConfig): Promise<string> {
-    let response;
-    try {
-      response = await this.axios.request<string>(config);
-    } catch (error) {
-      throw networkError(error);
-    }
-    if (response.status >= 400) {
-      throw new WxAuthError('network_error', `WeChat answered HTTP ${response.status}`, { status: 502 });
-    }
-    return typeof response.data === 'string' ? response.data : String(response.data ?? '');
+    const data = await this.request(config);
+    if (typeof data === 'string') return data;
+    const bytes = asBytes(data);
+    if (bytes) return bytes.toString('utf8');
+    // A user's transformResponse turned it into something else (parsed JSON, most likely).
+    return data === undefined || data === null ? '' : isJsonObject(data) || Array.isArray(data) ? JSON.stringify(data) : String(data);
   }
 
-  private async callJson<T extends WechatJson>(config: AxiosRequestConfig, options: CallOptions): Promise<T> {
+  /** Send; the answer's `data` as the instance delivered it (status < 400). */
+  private async request(config: AxiosRequestConfig): Promise<unknown> {
+    let response;
+    try {
+      response = await this.axios.request<unknown>({ ...this.perRequest, ...config });
+    } catch (error) {
+      // A user's instance with axios's default validateStatus rejects 4xx/5xx: the same error as ours.
+      const status = (error as AxiosError | undefined)?.response?.status;
+      if (axios.isAxiosError(error) && typeof status === 'number' && status >= 400) throw httpStatusError(status);
+      throw networkError(error);
+    }
+    if (response.status >= 400) throw httpStatusError(response.status);
+    return response.data;
+  }
+
+  private async callJson<T extends WechatJson>(config: AxiosRequestConfig, params: Record<string, string>, sent: unknown, options: CallOptions): Promise<T> {
+    this.remember(params, sent);
     const fallback = options.errorCode ?? 'wechat_error';
     for (let attempt = 0; ; attempt++) {
-      const body = parseJson(await this.requestText(config));
+      const body = jsonBody(await this.request(config));
       const errcode = typeof body.errcode === 'number' ? body.errcode : Number(body.errcode ?? 0);
       if (!errcode) return body as T;
       if (BUSY_ERRCODES.has(errcode) && options.idempotent && attempt < this.busyRetries) {
         await this.sleep(this.backoffMs * 2 ** attempt);
         continue;
       }
-      throw errcodeToError(errcode, typeof body.errmsg === 'string' ? body.errmsg : undefined, fallback);
+      const errmsg = typeof body.errmsg === 'string' ? this.scrub(body.errmsg, params, sent) : undefined;
+      throw errcodeToError(errcode, errmsg, fallback);
     }
   }
+
+  /** Keep the app secrets a request carries, to mask them in later answers as well. */
+  private remember(params: Record<string, string>, sent: unknown): void {
+    for (const source of [params, sent]) {
+      if (!source || typeof source !== 'object') continue;
+      for (const field of APP_SECRET_FIELDS) {
+        const value = (source as Record<string, unknown>)[field];
+        if (typeof value !== 'string' || !value || this.knownSecrets.has(value)) continue;
+        if (this.knownSecrets.size >= MAX_KNOWN_SECRETS) this.knownSecrets.delete(this.knownSecrets.values().next().value!);
+        this.knownSecrets.add(value);
+      }
+    }
+  }
+
+  /** `text` from an answer without anything secret this request (or an earlier one) sent. */
+  private scrub(text: string, params: Record<string, string>, sent: unknown): string {
+    const values = secretValuesOf(params);
+    secretValuesOf(sent, undefined, values);
+    return scrubText(text, secretForms([...values, ...this.knownSecrets]));
+  }
+}
+
+function httpStatusError(status: number): WxAuthError {
+  return new WxAuthError('network_error', `WeChat answered HTTP ${status}`, { status: 502 });
+}
+
+/**
+ * Per-request settings for a user's axios instance: our timeout when the instance has none (or
+ * `timeoutMs` was given), and our cap on an answer's size when the instance has none.
+ */
+function perRequestDefaults(instance: AxiosInstance, timeoutMs: number | undefined): AxiosRequestConfig {
+  const defaults = instance.defaults ?? {};
+  const config: AxiosRequestConfig = {};
+  if (timeoutMs !== undefined || !defaults.timeout) config.timeout = timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (defaults.maxContentLength === undefined || defaults.maxContentLength < 0) config.maxContentLength = MAX_ANSWER_BYTES;
+  return config;
+}
+
+/** A Buffer view of binary `data` (`responseType: 'arraybuffer'`, a typed array), else undefined. */
+function asBytes(data: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
+}
+
+function isJsonObject(value: unknown): value is WechatJson {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  // A plain object, from this realm or another (no class instance: a stream, a Blob).
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/**
+ * The JSON object of an answer, however the axios instance delivered it: text (our instance, or
+ * `responseType: 'text'`), bytes, or already parsed by axios's default `transformResponse`
+ * (plain `JSON.parse` either way, so the values are the same).
+ */
+function jsonBody(data: unknown): WechatJson {
+  if (isJsonObject(data)) return data;
+  if (typeof data === 'string') return parseJson(data);
+  const bytes = asBytes(data);
+  return parseJson(bytes ? bytes.toString('utf8') : '');
 }
 
 function parseJson(text: string): WechatJson {
