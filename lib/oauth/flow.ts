@@ -4,7 +4,7 @@ import type { AppCredentials, ResolvedOptions } from '../options';
 import { buildAuthorizeUrl, buildQrconnectUrl, type OAuthScope } from './authorize-url';
 import { exchangeCode, fetchUserinfo } from './exchange';
 import type { OAuthAccess, WechatUserinfo } from './hooks';
-import { newStateRecord, type StateRecord } from './state';
+import { newStateRecord, stateError, type StateRecord } from './state';
 
 /**
  * The browser login, step by step, with no Express in sight: choose the action and scope, start
@@ -90,7 +90,7 @@ export async function finishLogin(ctx: WxContext, options: ResolvedOptions, inpu
   }
   if (typeof input.code !== 'string' || !CODE_FORMAT.test(input.code)) throw new WxAuthError('args_error', 'the login code is malformed');
   const app = browserApp(options, record.action);
-  if (!app || app.appid !== record.appid) throw new WxAuthError('state_error', 'the login was started for an app that is no longer configured');
+  if (!app || app.appid !== record.appid) throw stateError('of a login started for an app that is not configured here');
   const { access, isSnapshotUser } = await exchangeCode(ctx, app, input.code);
   if (isSnapshotUser) return { record, access, isSnapshotUser }; // no profile for a virtual user
   const wantsProfile = record.scope === 'snsapi_userinfo' || record.scope === 'snsapi_login';

@@ -4,6 +4,7 @@
  * Also runs on Express 4 (jest project "express4").
  */
 import { Browser, DESKTOP_UA, MOBILE, MP, QR, SECRETS, WECHAT_UA, mpCallbackUrl, startApp, startSimulator, type AppHandle, type SimHandle } from './harness';
+import request from 'supertest';
 import type { ErrorContext } from '../../lib';
 
 let sim: SimHandle;
@@ -41,6 +42,13 @@ afterEach(async () => {
 });
 afterAll(() => sim.close());
 
+/** Why each state_error of `a` was raised (the cause the error hook sees; the answer is the same for all). */
+function reasons(a: AppHandle): string[] {
+  const seen: string[] = [];
+  a.router.errorHandler((_req, _res, ctx) => void seen.push(ctx.error.code === 'state_error' ? String((ctx.cause as Error | undefined)?.message) : ctx.error.code));
+  return seen;
+}
+
 async function me(b: Browser) {
   return (await b.get('/me')).body;
 }
@@ -48,56 +56,127 @@ async function me(b: Browser) {
 describe('state', () => {
   test('a replayed callback is refused with state_error and the code is not exchanged again', async () => {
     const a = await app();
+    const why = reasons(a);
     const b = browser(a);
     const callback = await mpCallbackUrl(b);
+    await mpCallbackUrl(b); // a second tab's login stays pending
     expect((await b.get(callback)).status).toBe(302);
     await b.post('/oauth/wechat/logout', {});
     const replay = await b.get(callback);
     expect(replay.status).toBe(400);
     expect(replay.text).toContain('state_error');
+    expect(why).toEqual(['state not started in this browser, or already used']);
     expect(await me(b)).toBeNull();
     expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
   });
 
   test('a forged state is refused', async () => {
     const a = await app();
+    const why = reasons(a);
     const b = browser(a);
-    await mpCallbackUrl(b); // the browser has a binding cookie and a real pending state
+    await mpCallbackUrl(b); // the browser has a real pending login in its sealed cookie
     const res = await b.get(`/oauth/wechat/callback?code=${sim.sim.issueCode(MP.appid)}&state=${'0'.repeat(32)}`);
     expect(res.status).toBe(400);
     expect(res.text).toContain('state_error');
+    expect(why).toEqual(['state not started in this browser, or already used']);
     expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('a callback without state is refused', async () => {
     const a = await app();
-    const res = await browser(a).get(`/oauth/wechat/callback?code=${sim.sim.issueCode(MP.appid)}`);
+    const why = reasons(a);
+    const b = browser(a);
+    await mpCallbackUrl(b);
+    const res = await b.get(`/oauth/wechat/callback?code=${sim.sim.issueCode(MP.appid)}`);
     expect(res.status).toBe(400);
     expect(res.text).toContain('state_error');
+    expect(why).toEqual(['state missing or malformed']);
   });
 
   test('a state started in another browser is refused (login CSRF)', async () => {
     const a = await app();
+    const why = reasons(a);
     const attacker = browser(a);
     const victim = browser(a);
-    await victim.get('/oauth/wechat/login?action=mp'); // the victim has a binding cookie of their own
+    await victim.get('/oauth/wechat/login?action=mp'); // the victim has a pending login of their own
     const callback = await mpCallbackUrl(attacker); // attacker's own code and state
     const res = await victim.get(callback);
     expect(res.status).toBe(400);
     expect(res.text).toContain('state_error');
+    expect(why).toEqual(['state not started in this browser, or already used']);
     expect(await me(victim)).toBeNull();
     expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
-  test('a state older than 10 minutes is refused (injected clock)', async () => {
+  test('a state older than 10 minutes is refused (injected clock), before the code is exchanged', async () => {
     let now = Date.now();
     const a = await app({ now: () => now });
     const b = browser(a);
     const callback = await mpCallbackUrl(b);
-    now += 10 * 60 * 1000 + 1000;
+    now += 10 * 60 * 1000 - 1000;
+    const fresh = await mpCallbackUrl(b); // started 9:59 later: its own entry is still valid below
+    now += 2000;
     const res = await b.get(callback);
     expect(res.status).toBe(400);
     expect(res.text).toContain('state_error');
+    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect((await b.get(fresh)).status).toBe(302); // the same browser, a login under 10 minutes old: fine
+  });
+
+  test('a callback from a browser that sent no pending-login cookie is refused', async () => {
+    const a = await app();
+    const callback = await mpCallbackUrl(browser(a));
+    const res = await request(a.url).get(new URL(callback).pathname + new URL(callback).search);
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+  });
+
+  test('a pending-login cookie planted next to the browser\'s own (more specific Path, listed first) is not read: no login CSRF', async () => {
+    const a = await app();
+    const why = reasons(a);
+    // The attacker starts a login of their own: a validly sealed cookie and a callback with their code.
+    const attackerStart = await request(a.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
+    const planted = String(attackerStart.headers['set-cookie']).split(';')[0]!; // wxauth_pending=<sealed>
+    const authorize = new URL(attackerStart.headers.location!);
+    const attackerCallback = new URL((await request(sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    // The victim has a pending login too; the planted copy (Path=/oauth/wechat) comes first in the header.
+    const victimStart = await request(a.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
+    const own = String(victimStart.headers['set-cookie']).split(';')[0]!;
+    const res = await request(a.url).get(attackerCallback.pathname + attackerCallback.search).set('Cookie', `${planted}; ${own}`);
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect(res.headers['set-cookie'] ?? []).not.toContainEqual(expect.stringMatching(/^(wxauth|connect\.sid)=/));
+    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(why).toEqual(['state no pending login in this browser']); // the duplicated name reads as absent
+    expect(a.logger.lines.filter((l) => l.includes('sent twice'))).toHaveLength(1);
+    // The planted cookie alone is the attacker's own login in the attacker's own browser: it works.
+    expect((await request(a.url).get(attackerCallback.pathname + attackerCallback.search).set('Cookie', planted)).status).toBe(302);
+  });
+
+  test('a pending-login cookie sealed by another deployment (another secret) is refused', async () => {
+    const other = await app({ secret: 'another-deployment-secret-0123456789abc' });
+    const a = await app({ secret: 'this-deployment-secret-0123456789abcdef' });
+    const start = await request(other.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
+    const cookie = String(start.headers['set-cookie']).split(';')[0]!;
+    const authorize = new URL(start.headers.location!);
+    const callback = new URL((await request(sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const res = await request(a.url).get(callback.pathname + callback.search).set('Cookie', cookie);
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+  });
+
+  test('a login started for one app is refused by a router configured with another (same secret): appid checked', async () => {
+    const secret = 'a-secret-shared-by-both-routers-0123456789';
+    const first = await app({ secret });
+    const second = await app({ secret, mp: { appid: 'wxmp000000000009', secret: MP.secret } });
+    const why = reasons(second);
+    const start = await request(first.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
+    const cookie = String(start.headers['set-cookie']).split(';')[0]!;
+    const authorize = new URL(start.headers.location!);
+    const callback = new URL((await request(sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const res = await request(second.url).get(callback.pathname + callback.search).set('Cookie', cookie);
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect(why).toEqual(['state of a login started for an app that is not configured here']);
+    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 });
 

@@ -4,6 +4,7 @@
  * jest.config.js, project "express4").
  */
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
+import request from 'supertest';
 import { Browser, DESKTOP_UA, MOBILE, MOBILE2, MP, QR, SECRETS, WECHAT_UA, mpCallbackUrl, startApp, startSimulator, type AppHandle, type SimHandle } from './harness';
 import type { SuccessContext } from '../../lib';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
@@ -128,26 +129,77 @@ describe('qrcode login (website app, desktop)', () => {
     expect((await browser.get('/me')).body).toEqual({ openid: sim.sim.openidOf(QR.appid, 'alice'), unionid: sim.sim.unionidOf('alice'), action: 'qrcode', appid: QR.appid });
   });
 
-  test('/weixin-login.js renders the WxLogin iframe with a fresh state on every load, never cached', async () => {
+  test('/weixin-login.js holds no state: it fetches its iframe URL (a fresh state each time) from the same-origin qrconnect endpoint', async () => {
     const a = await app();
     const browser = new Browser(a.url, sim.url, DESKTOP_UA);
     const script = await browser.get('/weixin-login.js?next=/profile&id=qr_box&style=white');
     expect(script.status).toBe(200);
     expect(script.headers['content-type']).toMatch(/javascript/);
     expect(script.headers['cache-control']).toBe('no-store');
-    const options = JSON.parse(script.text.match(/var options = (\{.*\});/)![1]!);
-    expect(options).toMatchObject({ id: 'qr_box', appid: QR.appid, scope: 'snsapi_login', style: 'white', redirect_uri: encodeURIComponent(`${a.url}/oauth/wechat/callback`) });
+    expect(script.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(script.headers['set-cookie']).toBeUndefined(); // nothing is started by including the script
+    expect(script.text).not.toMatch(/state|[a-f0-9]{32}/);
+    expect(script.text).not.toContain(QR.appid);
     expect(script.text).toContain(JSON.stringify(sim.url));
-    const again = await browser.get('/weixin-login.js?next=/profile&id=qr_box');
-    expect(JSON.parse(again.text.match(/var options = (\{.*\});/)![1]!).state).not.toBe(options.state);
+    const endpoint = JSON.parse(script.text.match(/var ENDPOINT = (".*");/)![1]!) as string;
+    expect(endpoint).toBe('/oauth/wechat/qrconnect?next=%2Fprofile&style=white');
+    expect(script.text).toContain('"X-WxAuth-Widget": "1"');
 
-    // What the widget's iframe loads, then the user scans and confirms on the phone.
-    const src = `${sim.url}/connect/qrconnect?appid=${options.appid}&scope=snsapi_login&redirect_uri=${options.redirect_uri}&state=${options.state}&login_type=jssdk&self_redirect=default&style=white`;
-    const frame = await browser.get(src);
+    // What the widget's fetch gets: the iframe URL, never cached, and the sealed pending-login cookie.
+    const first = await browser.get(endpoint, { 'X-WxAuth-Widget': '1', Accept: 'application/json' });
+    expect(first.status).toBe(200);
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(String(first.headers['set-cookie'])).toMatch(/^wxauth_pending=[A-Za-z0-9_-]+; Max-Age=600; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/);
+    const src = new URL(first.body.url);
+    expect(src.origin + src.pathname).toBe(`${sim.url}/connect/qrconnect`);
+    expect(Object.fromEntries(src.searchParams)).toMatchObject({ appid: QR.appid, scope: 'snsapi_login', redirect_uri: `${a.url}/oauth/wechat/callback`, login_type: 'jssdk', self_redirect: 'default', style: 'white' });
+    expect(src.searchParams.get('state')).toMatch(/^[a-f0-9]{32}$/);
+    const again = await browser.get(endpoint, { 'X-WxAuth-Widget': '1' });
+    expect(new URL(again.body.url).searchParams.get('state')).not.toBe(src.searchParams.get('state'));
+
+    // The iframe loads WeChat's page; the user scans and confirms on the phone. Both fetched logins are pending.
+    const frame = await browser.get(first.body.url);
     expect(frame.status).toBe(200);
-    const done = await browser.submitSimForm(frame, src, { user: 'carol' });
+    const done = await browser.submitSimForm(frame, first.body.url, { user: 'carol' });
     expect(done.url).toBe(`${a.url}/profile`);
     expect((await browser.get('/me')).body.openid).toBe(sim.sim.openidOf(QR.appid, 'carol'));
+  });
+
+  test('the qrconnect endpoint answers only our widget: the custom header is required, same-site and cross-site requests are refused', async () => {
+    const a = await app();
+    const browser = new Browser(a.url, sim.url, DESKTOP_UA);
+    const refused = [
+      await browser.get('/oauth/wechat/qrconnect?next=/profile'), // a <script>, <img> or form: no custom header
+      await browser.get('/oauth/wechat/qrconnect', { 'X-WxAuth-Widget': '1', 'Sec-Fetch-Site': 'same-site' }), // a sibling subdomain
+      await browser.get('/oauth/wechat/qrconnect', { 'X-WxAuth-Widget': '1', 'Sec-Fetch-Site': 'cross-site' }),
+      await browser.get('/weixin-login.js', { 'Sec-Fetch-Site': 'same-site' }),
+      await browser.get('/weixin-login.js', { 'Sec-Fetch-Site': 'cross-site' }),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
+    for (const r of refused) {
+      expect(r.headers['set-cookie']).toBeUndefined();
+      expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(r.text).not.toMatch(/[a-f0-9]{32}/);
+    }
+    expect(refused[0]!.body).toMatchObject({ error: 'args_error' });
+    const ok = await browser.get('/oauth/wechat/qrconnect', { 'X-WxAuth-Widget': '1', 'Sec-Fetch-Site': 'same-origin' });
+    expect(ok.status).toBe(200);
+    expect(ok.body.url).toContain('/connect/qrconnect?');
+  });
+
+  test('logins in parallel tabs each complete, in any order; a fifth drops the oldest', async () => {
+    const a = await app();
+    const browser = new Browser(a.url, sim.url, WECHAT_UA);
+    const tabs: string[] = [];
+    for (let i = 0; i < 5; i++) tabs.push(await mpCallbackUrl(browser, `/oauth/wechat/login?action=mp&next=/tab${i}`));
+    const oldest = await browser.get(tabs[0]!);
+    expect([oldest.status, oldest.text]).toEqual([400, expect.stringContaining('state_error')]);
+    const third = await browser.get(tabs[3]!);
+    expect(third.headers.location).toBe('/tab3');
+    const second = await browser.get(tabs[1]!);
+    expect(second.headers.location).toBe('/tab1');
+    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(2);
   });
 
   test('/weixin-login.js refuses an element id that is not one', async () => {
@@ -247,14 +299,39 @@ describe('storage', () => {
     expect((await browser.get('/me')).body).toBeNull();
   });
 
-  test('session storage with connect-redis and our store on real Redis: state in Redis, single use', async () => {
+  test('over HTTPS the pending-login and login cookies are __Host- cookies (Secure, Path=/, no Domain)', async () => {
+    const a = await app({ storage: 'cookie', cookie: { secret: 'a-cookie-secret-of-at-least-32-chars!' } }, { before: (x) => x.set('trust proxy', 'loopback') });
+    const https = { 'X-Forwarded-Proto': 'https', 'User-Agent': WECHAT_UA };
+    const start = await request(a.url).get('/oauth/wechat/login?action=mp&next=/profile').set(https);
+    const pending = String(start.headers['set-cookie']);
+    expect(pending).toMatch(/^__Host-wxauth_pending=[A-Za-z0-9_-]+; Max-Age=600; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
+    const wechat = await request(sim.url).get(new URL(start.headers.location!).pathname + new URL(start.headers.location!).search);
+    const callback = new URL(wechat.headers.location!);
+    // The plain-named copy (what a sibling subdomain or an http page could plant) is not read.
+    const value = pending.split(';')[0]!.split('=')[1]!;
+    const plain = await request(a.url).get(callback.pathname + callback.search).set(https).set('Cookie', `wxauth_pending=${value}`);
+    expect([plain.status, plain.text]).toEqual([400, expect.stringContaining('state_error')]);
+    const done = await request(a.url).get(callback.pathname + callback.search).set(https).set('Cookie', `__Host-wxauth_pending=${value}`);
+    expect(done.status).toBe(302);
+    const cookies = ([] as string[]).concat(done.headers['set-cookie'] ?? []);
+    expect(cookies).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^__Host-wxauth_pending=; Path=\/; Expires=Thu, 01 Jan 1970 [^;]+; HttpOnly; Secure; SameSite=Lax$/), expect.stringMatching(/^__Host-wxauth=[^;]+;.*Path=\/;.*HttpOnly; Secure; SameSite=Lax$/)]),
+    );
+    expect(cookies.join('\n')).not.toMatch(/Domain=/i);
+    const login = cookies.find((c) => c.startsWith('__Host-wxauth='))!.split(';')[0]!;
+    expect((await request(a.url).get('/me').set(https).set('Cookie', login)).body).toMatchObject({ openid: sim.sim.openidOf(MP.appid, 'alice') });
+    // Over http the plain names: a `__Host-` cookie without Secure would be dropped by browsers.
+    expect((await request(a.url).get('/me').set('Cookie', login)).body).toBeNull();
+  });
+
+  test('session storage with connect-redis and our store on real Redis: nothing stored before login, the session after', async () => {
     const sessions = new ConnectRedisStore({ client: redis.client, prefix: `${redis.prefix}sess:` });
     const a = await app({ store: redis.client, storePrefix: `${redis.prefix}wx:` }, { session: { store: sessions } });
     const browser = new Browser(a.url, sim.url, WECHAT_UA);
     const callback = await mpCallbackUrl(browser);
-    expect(await redis.client.keys(`${redis.prefix}wx:oauth:state:*`)).toHaveLength(1);
+    expect(await redis.client.keys(`${redis.prefix}*`)).toEqual([]); // the pending login is in the browser's cookie
     await browser.get(callback);
-    expect(await redis.client.keys(`${redis.prefix}wx:oauth:state:*`)).toHaveLength(0);
+    expect(await redis.client.keys(`${redis.prefix}wx:*`)).toEqual([]);
     const sessionKeys = await redis.client.keys(`${redis.prefix}sess:*`);
     expect(sessionKeys).toHaveLength(1);
     expect(JSON.parse((await redis.client.get(sessionKeys[0]!))!).wxauth).toMatchObject({ openid: sim.sim.openidOf(MP.appid, 'alice'), action: 'mp' });
@@ -272,16 +349,28 @@ describe('storage', () => {
 });
 
 describe('API clients and logout', () => {
-  test('a JSON request without login gets 401 WXAUTH_REQUIRED with the login URL', async () => {
+  test('a JSON request without login gets 401 WXAUTH_REQUIRED with a root-relative login URL, never cached', async () => {
     const a = await app();
     const browser = new Browser(a.url, sim.url, WECHAT_UA);
     const res = await browser.get('/api/me', { Accept: 'application/json' });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'WXAUTH_REQUIRED', login: `${a.url}/oauth/wechat/login?action=mp&next=%2Fapi%2Fme` });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'WXAUTH_REQUIRED', login: '/oauth/wechat/login?action=mp&next=%2Fapi%2Fme' });
+    expect(res.headers['set-cookie']).toBeUndefined(); // no login started yet
     const start = await browser.get(res.body.login);
     expect(start.status).toBe(302);
     expect(start.headers.location).toContain('/connect/oauth2/authorize');
     expect(sim.sim.calls('/connect/oauth2/authorize')).toBe(0);
+  });
+
+  test('the 401 login URL never comes from the Host header: baseUrl when configured', async () => {
+    const plain = await app();
+    const forged = await new Browser(plain.url, sim.url, WECHAT_UA).get('/api/me', { Accept: 'application/json', Host: 'evil.example' });
+    expect(forged.status).toBe(401);
+    expect(forged.body.login).toBe('/oauth/wechat/login?action=mp&next=%2Fapi%2Fme');
+    const based = await app({ baseUrl: 'https://shop.example.com/app' });
+    const res = await new Browser(based.url, sim.url, WECHAT_UA).get('/api/me', { Accept: 'application/json', Host: 'evil.example' });
+    expect(res.body.login).toBe('https://shop.example.com/app/oauth/wechat/login?action=mp&next=%2Fapi%2Fme');
   });
 
   test('logout: JSON clients get 204; a cross-site logout post is refused', async () => {
