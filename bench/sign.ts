@@ -15,8 +15,9 @@
  * Like for like:
  *   - pay sign: `signPay(params, key, type)` vs `tenpay._getSign(params, type)` — both sort the
  *     keys, skip `sign` and empty values, append `&key=`, hash, upper-case hex.
- *   - pay verify: `verifyPay(params, key)` (constant-time compare, algorithm from `sign_type`) vs
- *     the check tenpay runs on every response and notify: `json.sign !== _getSign(json, json.sign_type || 'MD5')`.
+ *   - pay verify: `verifyPay(params, key, type)` (constant-time compare, the configured algorithm;
+ *     a message naming another `sign_type` is refused) vs the check tenpay runs on every response
+ *     and notify: `json.sign !== _getSign(json, json.sign_type || 'MD5')` (the algorithm the message names).
  *   - JSSDK: `signJssdk({ ticket, nonceStr, timestamp, url })` vs what `JSSDK.generateSignature`
  *     does after picking its nonce and time: `utils.genSHA1(utils.paramsToString({ jsapi_ticket,
  *     nonceStr, timestamp, url: JSSDK.normalizeUrl(url) }))`. Two rows: a plain page URL, and one
@@ -103,11 +104,11 @@ function payPairs(signType: PaySignType): Pair[] {
     },
     {
       name: `pay v2 verify ${signType}`,
-      ours: () => verifyPay(signed, KEY),
+      ours: () => verifyPay(signed, KEY, signType),
       peer: () => tenpayVerify(signed),
       check: () => {
-        same(`verify ${signType} (good)`, verifyPay(signed, KEY), tenpayVerify(signed), true);
-        same(`verify ${signType} (tampered)`, verifyPay(tampered, KEY), tenpayVerify(tampered), false);
+        same(`verify ${signType} (good)`, verifyPay(signed, KEY, signType), tenpayVerify(signed), true);
+        same(`verify ${signType} (tampered)`, verifyPay(tampered, KEY, signType), tenpayVerify(tampered), false);
       },
     },
   ];

@@ -183,15 +183,23 @@ export class PayApiCalls {
     const totalNum = input.totalNum ?? 1;
     if (!Number.isSafeInteger(totalNum) || totalNum < 1) throw argsError('totalNum', 'must be a positive integer');
     const own = ['mchBillno', 'reOpenid', 'totalAmount', 'totalNum', 'wishing', 'actName', 'remark', 'sendName', 'clientIp', 'sceneId'];
+    // The answer is unsigned: what ties it to this request is that it repeats these, as WeChat's does.
+    const echo = {
+      mch_id: this.options.mchid,
+      wxappid: this.options.appid,
+      mch_billno: requireString(input.mchBillno, 'mchBillno', BILL_NO, 'must be 1-28 of A-Z a-z 0-9'),
+      re_openid: requireString(input.reOpenid, 'reOpenid'),
+      total_amount: requireFen(input.totalAmount, 'totalAmount'),
+    };
     const raw = await this.caller.call(
       '/mmpaymkttransfers/sendredpack',
       {
         ...extraFields(input, [...own, 'wxappid', 'mch_id', 'nonce_str', 'sign', 'sign_type']),
-        mch_billno: requireString(input.mchBillno, 'mchBillno', BILL_NO, 'must be 1-28 of A-Z a-z 0-9'),
-        wxappid: this.options.appid,
+        mch_billno: echo.mch_billno,
+        wxappid: echo.wxappid,
         send_name: requireString(sendName, 'sendName', undefined, 'is required (or set pay.sendName)'),
-        re_openid: requireString(input.reOpenid, 'reOpenid'),
-        total_amount: requireFen(input.totalAmount, 'totalAmount'),
+        re_openid: echo.re_openid,
+        total_amount: echo.total_amount,
         total_num: totalNum,
         wishing: requireString(input.wishing, 'wishing'),
         client_ip: requireString(clientIp, 'clientIp', undefined, 'is required (or set pay.clientIp)'),
@@ -199,7 +207,7 @@ export class PayApiCalls {
         remark: requireString(input.remark, 'remark'),
         scene_id: input.sceneId,
       },
-      { cert: true, unsignedResponse: true, appidField: 'wxappid' },
+      { cert: true, unsignedResponse: true, appidField: 'wxappid', echo },
     );
     return { ...raw, ...(raw.send_listid ? { sendListid: raw.send_listid } : {}) };
   }

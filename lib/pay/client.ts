@@ -3,7 +3,7 @@ import type { WxContext } from '../context';
 import { WxAuthError, WxPayError } from '../errors';
 import { createCaAgent, createCertAgent } from './cert';
 import type { PayOptions } from './options';
-import { receivedSignType, signPay, verifyPay, type PayParams, type PaySignType } from './sign';
+import { signPay, verifyPay, type PayParams, type PaySignType } from './sign';
 import type { PayFields } from './types';
 import { buildPayXml, parsePayXml } from './xml';
 
@@ -15,11 +15,18 @@ export interface CallOptions {
   cert?: boolean;
   /**
    * The red packet API answers without `sign` (a long-standing WeChat quirk): accept an unsigned
-   * response there, checking `mch_id`/`wxappid` instead. A `sign` that is present is verified.
+   * response there, provided it echoes `echo`. A `sign` that is present is verified.
    */
   unsignedResponse?: boolean;
   /** The appid field name of this API (`wxappid` for red packets). Default `appid`. */
   appidField?: string;
+  /**
+   * Fields the answer must repeat exactly as we sent them (the red packet API's `mch_billno`,
+   * `re_openid`, `total_amount`, …): what ties an unsigned answer to this request. Required in a
+   * `result_code` SUCCESS answer (WeChat returns them all then); in a FAIL one, each that is
+   * present must match. A mismatch is a `sign_error`, like an answer that does not verify.
+   */
+  echo?: Record<string, string | number>;
 }
 
 /**
@@ -87,12 +94,11 @@ export class PayCaller {
       throw new WxPayError(msg, `WeChat Pay refused ${path}: ${msg}`, { errmsg: msg, response: raw, status: 502 });
     }
     const unsignedOk = call.unsignedResponse && raw.sign === undefined;
-    if (!unsignedOk) {
-      const type = receivedSignType(raw, this.signType);
-      if (!type || !verifyPay(raw, this.options.key, type)) {
-        throw new WxPayError('sign_error', `the signature of WeChat Pay's answer to ${path} does not verify`, { status: 502, response: raw });
-      }
+    // Only the configured algorithm: an HMAC-SHA256 merchant takes no MD5-signed answer.
+    if (!unsignedOk && !verifyPay(raw, this.options.key, this.signType)) {
+      throw new WxPayError('sign_error', `the signature of WeChat Pay's answer to ${path} does not verify`, { status: 502, response: raw });
     }
+    if (call.echo) this.checkEcho(path, raw, call.echo);
     // Signed or not, an answer about another merchant or app is not ours to act on.
     const appidField = call.appidField ?? 'appid';
     if ((raw.mch_id !== undefined && raw.mch_id !== this.options.mchid) || (raw[appidField] !== undefined && raw[appidField] !== this.options.appid)) {
@@ -108,6 +114,20 @@ export class PayCaller {
       });
     }
     return raw;
+  }
+
+  /**
+   * Each `echo` field equals what we sent. The answer itself stays out of the error: it is not
+   * verified, so nothing in it is handed on; the message names the field, not its values.
+   */
+  private checkEcho(path: string, raw: PayFields, echo: Record<string, string | number>): void {
+    const success = raw.result_code === 'SUCCESS';
+    for (const [field, sent] of Object.entries(echo)) {
+      const got = raw[field];
+      if (got === undefined ? !success : got === String(sent)) continue;
+      const what = got === undefined ? 'leaves out' : 'does not match';
+      throw new WxPayError('sign_error', `WeChat Pay's answer to ${path} ${what} ${field}: it is not the answer to this request`, { status: 502 });
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { PayApiCalls } from './api';
 import { PayCaller } from './client';
 import { PayNotifier } from './notify';
 import { payOptionsSchema, type PayOptions } from './options';
-import { verifyPay, receivedSignType, type PayParams } from './sign';
+import { verifyPay, type PayParams } from './sign';
 import type {
   AppPayParams,
   JsapiPayParams,
@@ -48,9 +48,12 @@ export interface PayApi {
   sendRedPack(input: RedPackInput): Promise<RedPackResponse>;
   /** Sign parameters with the API key and the configured `signType`. */
   sign(params: PayParams): string;
-  /** Verify `params.sign` (constant time); the algorithm is the message's `sign_type`, else the configured one. */
+  /** Verify `params.sign` (constant time) with the configured `signType` only; a message naming another `sign_type` is refused. */
   verify(params: PayParams): boolean;
-  /** Register the payment notify handler: called once per transaction_id. Returns the API for chaining. */
+  /**
+   * Register the payment notify handler: called once per transaction_id. `amountOf` (your amount
+   * for the order) is checked before it. Returns the API for chaining.
+   */
   onNotify(handler: PayNotifyHandler, options?: OnNotifyOptions): PayApi;
   /** Register the refund notify handler: called once per refund_id. */
   onRefundNotify(handler: RefundNotifyHandler): PayApi;
@@ -79,10 +82,7 @@ export function createPayApi(ctx: WxContext, options: PayOptions, baseUrl?: stri
     refundQuery: (ref) => calls.refundQuery(ref),
     sendRedPack: (input) => calls.sendRedPack(input),
     sign: (params) => caller.sign(params),
-    verify: (params) => {
-      const type = receivedSignType(params, caller.signType);
-      return !!type && verifyPay(params, options.key, type);
-    },
+    verify: (params) => verifyPay(params, options.key, caller.signType),
     onNotify: (handler, notifyOptions) => (notifier.onNotify(handler, notifyOptions), api),
     onRefundNotify: (handler) => (notifier.onRefundNotify(handler), api),
     handleNotify: (body, type = 'pay') => notifier.handlePayNotify(body, type),

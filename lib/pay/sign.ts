@@ -60,32 +60,34 @@ export function signPay(params: PayParams, key: string, signType: PaySignType = 
 }
 
 /**
- * Check `params.sign` in constant time. The algorithm is `signType` when given, else the
- * message's own `sign_type` (notifies carry it), else MD5. Either algorithm needs the API key,
- * so letting the message name it does not let a forger in.
+ * Check `params.sign` in constant time with `signType` (default MD5, WeChat's default): the
+ * algorithm is the merchant's choice, never the message's. A message whose own `sign_type` names
+ * another algorithm is refused — otherwise an HMAC-SHA256 merchant would take MD5-signed messages
+ * (a downgrade to the weaker algorithm, chosen by the sender).
  */
-export function verifyPay(params: PayParams, key: string, signType?: PaySignType): boolean {
+export function verifyPay(params: PayParams, key: string, signType: PaySignType = 'MD5'): boolean {
   const received = params.sign;
   if (typeof received !== 'string') return false;
-  const type = signType ?? signTypeOf(params);
-  if (!type) return false;
-  return hexEqual(received, hexDigest(params, key, type));
+  if (acceptedSignType(params, signType) === undefined) return false;
+  return hexEqual(received, hexDigest(params, key, signType));
 }
 
+/**
+ * `configured` when the message's `sign_type` is absent (WeChat leaves it out of answers) or
+ * names `configured`; undefined when it names anything else. What we verify with.
+ */
+export function acceptedSignType(params: PayParams, configured: PaySignType): PaySignType | undefined {
+  const t = params.sign_type;
+  return t === undefined || t === null || t === '' || t === configured ? configured : undefined;
+}
 
 /**
- * The algorithm a received message was signed with: its own `sign_type` when present (undefined
- * if unknown), else `fallback` — WeChat leaves `sign_type` out of responses, which are signed
- * like the request was.
+ * The algorithm a request names: its own `sign_type` when present (undefined if unknown), else
+ * `fallback`. For the pay host's side (the simulator), which, like WeChat, answers each request
+ * the way it was signed; a merchant verifies with `acceptedSignType` instead.
  */
 export function receivedSignType(params: PayParams, fallback: PaySignType): PaySignType | undefined {
   const t = params.sign_type;
-  return t === undefined || t === null || t === '' ? fallback : signTypeOf(params);
-}
-
-/** `sign_type` of a message: MD5 when absent, undefined when it names something we do not know. */
-export function signTypeOf(params: PayParams): PaySignType | undefined {
-  const t = params.sign_type;
-  if (t === undefined || t === null || t === '') return 'MD5';
+  if (t === undefined || t === null || t === '') return fallback;
   return t === 'MD5' || t === 'HMAC-SHA256' ? t : undefined;
 }

@@ -22,7 +22,13 @@ export interface PayApiHost {
   onRefund(order: SimOrder, refund: SimRefund): void;
 }
 
-const CERT_PATHS = new Set(['/secapi/pay/refund', '/mmpaymkttransfers/sendredpack']);
+const REDPACK_PATH = '/mmpaymkttransfers/sendredpack';
+const CERT_PATHS = new Set(['/secapi/pay/refund', REDPACK_PATH]);
+
+/** What a red packet answer repeats of its request besides mch_id (the answer is unsigned: this ties it to the request). */
+function redPackEcho(p: Fields): PayParams {
+  return { mch_billno: p.mch_billno, wxappid: p.wxappid, re_openid: p.re_openid, total_amount: p.total_amount };
+}
 
 /**
  * The six v2 APIs. Each request is parsed, its merchant found, its appid matched, its signature
@@ -51,7 +57,7 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
         if (!type || !verifyPay(p, m.key, type)) throw new PayReturnFail('签名错误');
         if (CERT_PATHS.has(path) && !clientCertOk(req, m.mchid)) throw new PayReturnFail('CA_ERROR');
         const out = handle(m, p, req);
-        const common: PayParams = path === '/mmpaymkttransfers/sendredpack' ? {} : { appid: p.appid, mch_id: m.mchid, nonce_str: randomId(32) };
+        const common: PayParams = path === REDPACK_PATH ? {} : { appid: p.appid, mch_id: m.mchid, nonce_str: randomId(32) };
         const fields: PayParams = { return_code: 'SUCCESS', return_msg: 'OK', ...common, result_code: 'SUCCESS', ...out.fields };
         if (!out.unsigned) fields.sign = signPay(fields, m.key, type);
         res.send(buildPayXml(fields));
@@ -61,17 +67,19 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
           res.send(buildPayXml({ return_code: 'FAIL', return_msg: error.returnMsg }));
         } else if (error instanceof PayBizFail && m) {
           const type = receivedSignType(p, 'MD5') ?? 'MD5';
+          const redPack = path === REDPACK_PATH;
           const fields: PayParams = {
             return_code: 'SUCCESS',
-            return_msg: 'OK',
-            appid: p.appid ?? p.wxappid,
+            return_msg: redPack ? error.errCodeDes : 'OK',
+            ...(redPack ? {} : { appid: p.appid, nonce_str: randomId(32) }),
             mch_id: m.mchid,
-            nonce_str: randomId(32),
             result_code: 'FAIL',
             err_code: error.errCode,
             err_code_des: error.errCodeDes,
+            // A refused red packet echoes the request too, unsigned, as WeChat's does.
+            ...(redPack ? redPackEcho(p) : {}),
           };
-          if (path !== '/mmpaymkttransfers/sendredpack') fields.sign = signPay(fields, m.key, type);
+          if (!redPack) fields.sign = signPay(fields, m.key, type);
           res.send(buildPayXml(fields));
         } else {
           res.status(500).send(buildPayXml({ return_code: 'FAIL', return_msg: 'SYSTEMERROR' }));
@@ -156,7 +164,7 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
     return { fields };
   });
 
-  api('/mmpaymkttransfers/sendredpack', (m, p) => {
+  api(REDPACK_PATH, (m, p) => {
     const pack = ledger.sendRedPack(m.mchid, m.appid, p);
     return {
       unsigned: true,
@@ -164,6 +172,7 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
         return_msg: '发放成功',
         err_code: 'SUCCESS',
         err_code_des: '发放成功',
+        // What the request asked for, as WeChat echoes it: the only tie of this unsigned answer to it.
         mch_billno: pack.mchBillno,
         mch_id: m.mchid,
         wxappid: pack.wxappid,

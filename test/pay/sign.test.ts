@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { signPay, stringToSign, verifyPay, receivedSignType } from '../../lib/pay/sign';
+import { acceptedSignType, signPay, stringToSign, verifyPay, receivedSignType } from '../../lib/pay/sign';
 
 // WeChat's published example (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3).
 const EXAMPLE = { appid: 'wxd930ea5d5a258f4f', mch_id: '10000100', device_info: '1000', body: 'test', nonce_str: 'ibuaiVcKdpRxkhJA' };
@@ -43,10 +43,26 @@ describe('WeChat Pay v2 signing', () => {
     expect(verifyPay({ ...EXAMPLE, sign_type: 'SHA1', sign: '9A0A8659F005D6984697E2CA0A9CF3B7' }, EXAMPLE_KEY)).toBe(false);
   });
 
-  test('a message names its algorithm with sign_type; without it the configured one applies', () => {
+  test("the pay host's side (the simulator) answers a request in the algorithm its sign_type names", () => {
     expect(receivedSignType({ sign_type: 'HMAC-SHA256' }, 'MD5')).toBe('HMAC-SHA256');
     expect(receivedSignType({}, 'HMAC-SHA256')).toBe('HMAC-SHA256');
     expect(receivedSignType({ sign_type: 'RSA' }, 'MD5')).toBeUndefined();
+  });
+
+  test("a merchant verifies with its own algorithm only: a message's sign_type cannot pick another", () => {
+    expect(acceptedSignType({ sign_type: 'MD5' }, 'HMAC-SHA256')).toBeUndefined();
+    expect(acceptedSignType({ sign_type: 'HMAC-SHA256' }, 'MD5')).toBeUndefined();
+    expect(acceptedSignType({}, 'HMAC-SHA256')).toBe('HMAC-SHA256');
+    expect(acceptedSignType({ sign_type: 'HMAC-SHA256' }, 'HMAC-SHA256')).toBe('HMAC-SHA256');
+    const md5 = { ...EXAMPLE, sign_type: 'MD5' };
+    const hmac = { ...EXAMPLE, sign_type: 'HMAC-SHA256' };
+    // Validly signed, but not in the configured algorithm: refused.
+    expect(verifyPay({ ...md5, sign: signPay(md5, EXAMPLE_KEY, 'MD5') }, EXAMPLE_KEY, 'HMAC-SHA256')).toBe(false);
+    expect(verifyPay({ ...hmac, sign: signPay(hmac, EXAMPLE_KEY, 'HMAC-SHA256') }, EXAMPLE_KEY)).toBe(false);
+    expect(verifyPay({ ...hmac, sign: signPay(hmac, EXAMPLE_KEY, 'HMAC-SHA256') }, EXAMPLE_KEY, 'MD5')).toBe(false);
+    // In it: accepted, with or without sign_type.
+    expect(verifyPay({ ...hmac, sign: signPay(hmac, EXAMPLE_KEY, 'HMAC-SHA256') }, EXAMPLE_KEY, 'HMAC-SHA256')).toBe(true);
+    expect(verifyPay({ ...md5, sign: signPay(md5, EXAMPLE_KEY, 'MD5') }, EXAMPLE_KEY)).toBe(true);
   });
 
   const key = fc.string({ minLength: 32, maxLength: 32 });
