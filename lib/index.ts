@@ -39,5 +39,5 @@ export type { PayNotifyOptions } from './pay/options';
 export type {
   PrepayInput, PrepayResponse, JsapiPayParams, AppPayParams, OrderRef, OrderQueryResponse, RefundInput, RefundResponse,
   RefundQueryInput, RefundQueryResponse, RefundQueryItem, RedPackInput, RedPackResponse, PayNotifyOrder, RefundNotifyInfo,
-  PayNotifyHandler, RefundNotifyHandler, NotifyHandlerResult, OnNotifyOptions, NotifyReply, PayFields, TradeType,
+  PayNotifyHandler, RefundNotifyHandler, OnNotifyOptions, NotifyReply, PayFields, TradeType,
 } from './pay/types';

@@ -4,12 +4,22 @@ import { ORDER_TYPE } from './api';
 import { decryptRefundInfo } from './crypto';
 import { runOnce, type OnceOptions } from './once';
 import type { PayOptions } from './options';
-import { receivedSignType, verifyPay } from './sign';
+import { verifyPay } from './sign';
 import type { NotifyReply, OnNotifyOptions, PayFields, PayNotifyHandler, PayNotifyOrder, RefundNotifyHandler, RefundNotifyInfo } from './types';
 import { buildPayXml, parsePayXml } from './xml';
 
-/** Notifies are a few hundred bytes; anything near this is not WeChat. */
-export const NOTIFY_MAX_BYTES = 64 * 1024;
+/**
+ * WeChat's notifies are 1–2 KB: a payment notify is ~30 short fields (more with coupons, three
+ * fields each), a refund notify six fields and `req_info`, the base64 of ~0.8 KB of encrypted XML
+ * (~1.1 KB). 16 KiB is ten times the largest; anything bigger is not WeChat, and each extra KiB
+ * of a hostile body is parse time we would spend for nothing.
+ */
+export const NOTIFY_MAX_BYTES = 16 * 1024;
+/**
+ * The most fields a notify may have: the documented payment notify has 30 (service-provider
+ * fields included) plus three per coupon; this leaves room for 20 coupons and some new fields.
+ */
+export const NOTIFY_MAX_FIELDS = 100;
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The exact reply WeChat waits for; anything else (or no answer) makes it retry for ~24 h. */
@@ -50,6 +60,7 @@ export class PayNotifier {
       waitMs: n.waitMs ?? 5000,
       rememberSeconds: Math.round((n.rememberDays ?? 30) * 86400),
       now: ctx.now,
+      logger: ctx.logger,
     };
   }
 
@@ -81,10 +92,13 @@ export class PayNotifier {
         return reply(500, false, 'not ready');
       }
       const { amountOf } = this.payOptions;
+      // The amount is checked before the handler, never after it: a refusal releases the lock, and
+      // what WeChat then redelivers must not find side effects to repeat. Nothing runs after the
+      // handler inside the lock, so a handler that resolved is always marked done (or the store
+      // failed: `ran_unmarked`), never released.
       const outcome = await runOnce(this.ctx.store, `wxpay:${this.options.mchid}:pay:${order.transactionId}`, this.once, async () => {
         if (amountOf) this.checkAmount(order, type, await amountOf(order.outTradeNo, type));
-        const result = await handler(order, type);
-        if (result && result.expectedTotalFee !== undefined) this.checkAmount(order, type, result.expectedTotalFee);
+        await handler(order, type);
       });
       return this.outcomeReply(outcome, { type, transactionId: order.transactionId });
     } catch (error) {
@@ -120,15 +134,15 @@ export class PayNotifier {
   }
 
   private parsed(body: string | Buffer): PayFields {
-    const raw = parsePayXml(body, { maxBytes: NOTIFY_MAX_BYTES });
+    const raw = parsePayXml(body, { maxBytes: NOTIFY_MAX_BYTES, maxFields: NOTIFY_MAX_FIELDS });
     if (raw.return_code !== 'SUCCESS') throw new Refusal(400, 'return_code is not SUCCESS');
     return raw;
   }
 
   private verified(body: string | Buffer): PayFields {
     const raw = this.parsed(body);
-    const type = receivedSignType(raw, this.options.signType ?? 'MD5');
-    if (!type || !verifyPay(raw, this.options.key, type)) throw new Refusal(400, 'invalid sign');
+    // The configured algorithm only: a message naming another `sign_type` is refused (no downgrade).
+    if (!verifyPay(raw, this.options.key, this.options.signType ?? 'MD5')) throw new Refusal(400, 'invalid sign');
     this.checkMerchant(raw);
     return raw;
   }
@@ -145,16 +159,26 @@ export class PayNotifier {
       type,
       outTradeNo: order.outTradeNo,
       transactionId: order.transactionId,
-      expectedTotalFee: expected,
+      orderTotalFee: expected,
       totalFee: order.totalFee,
     });
     throw new Refusal(400, 'amount mismatch');
   }
 
+  /**
+   * `busy` is the only outcome in which the handler did not succeed. Every `ran_*` outcome (the
+   * mark could not be stored, the lease was lost) means it did: SUCCESS, so WeChat stops, with
+   * an error logged because a repeat may run it again. A logger that throws changes nothing.
+   */
   private outcomeReply(outcome: string, meta: Record<string, unknown>): NotifyReply {
     if (outcome === 'busy') return reply(503, false, 'processing');
-    if (outcome === 'ran_unmarked') {
-      this.ctx.logger.error('wxpay: handler succeeded but the done mark could not be stored; a repeat may run it again', meta);
+    if (outcome !== 'ran' && outcome !== 'already') {
+      const why = outcome === 'ran_lease_lost' ? 'its lock was lost while it ran (another delivery may have run it too)' : 'the done mark could not be stored';
+      try {
+        this.ctx.logger.error(`wxpay: handler succeeded but ${why}; a repeat may run it again`, meta);
+      } catch {
+        // The reply must stay SUCCESS: FAIL would have WeChat deliver again and the handler run again.
+      }
     }
     return reply(200, true);
   }

@@ -9,7 +9,7 @@ export type { PayApi } from './pay';
 
 /**
  * The notify routes: `POST /wxpay/refund/callback` and `POST /wxpay/:type/callback`. Raw body,
- * 64 KB at most; the routes only read the body and send what the core decides.
+ * `NOTIFY_MAX_BYTES` (16 KiB) at most; the routes only read the body and send what the core decides.
  * `refund` is registered first, so it is never taken for an order `type` (the core refuses that
  * type too), under Express 4 and 5 alike.
  */

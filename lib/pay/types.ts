@@ -153,21 +153,20 @@ export interface RefundNotifyInfo extends PayResultFields {
   totalFee: number;
 }
 
-/** What a notify handler may return. */
-export interface NotifyHandlerResult {
-  /** The order's amount in your books: a mismatch fails the notify (not marked done) and is logged. */
-  expectedTotalFee?: number;
-}
-
-/** `router.pay.onNotify(handler)`: called once per transaction_id with the verified order. */
-export type PayNotifyHandler = (order: PayNotifyOrder, type: string) => Promise<NotifyHandlerResult | void> | NotifyHandlerResult | void;
+/**
+ * `router.pay.onNotify(handler)`: called once per transaction_id with the verified order (after
+ * `amountOf`, when given). Resolving marks the transaction done; throwing answers FAIL, and
+ * WeChat's next delivery calls it again. What it returns is ignored.
+ */
+export type PayNotifyHandler = (order: PayNotifyOrder, type: string) => Promise<void> | void;
 /** `router.pay.onRefundNotify(handler)`: called once per refund_id. */
 export type RefundNotifyHandler = (refund: RefundNotifyInfo) => Promise<void> | void;
 
 export interface OnNotifyOptions {
   /**
-   * Your amount for an order (fen), looked up BEFORE the handler runs; a mismatch is refused
-   * without calling the handler. Return undefined for an order you do not know (refused too).
+   * Your amount for an order (fen), looked up BEFORE the handler runs; a mismatch (or undefined,
+   * an order you do not know) answers FAIL, is logged with `logger.error`, and the handler is not
+   * called — not on this delivery, not on any repeat of it.
    */
   amountOf?: (outTradeNo: string, type: string) => Promise<number | undefined> | number | undefined;
 }

@@ -41,6 +41,16 @@ export interface ParseXmlOptions {
   maxBytes?: number;
   /** The root element. Default `xml`; a refund notify's decrypted `req_info` uses `root`. */
   root?: string;
+  /**
+   * Input from anyone (a notify): refuse, before the validator and the parser see it, a text
+   * that is not exactly `<root>…</root>` (whitespace aside: no declaration, comment or trailing
+   * data), any `<!` other than `<![CDATA[`, any `<?`, a tag with attributes (or self-closing),
+   * more than `maxFields` fields (counted as `<` constructs outside CDATA, three per field) and
+   * more than `2 × maxFields` `&` (entity references).
+   * One pass with `indexOf`, linear in the size: a hostile body costs what reading it costs, not
+   * what parsing thousands of elements or attributes does.
+   */
+  maxFields?: number;
 }
 
 /**
@@ -57,6 +67,7 @@ export function parsePayXml(text: string | Buffer, options: ParseXmlOptions = {}
   const xml = typeof text === 'string' ? text : text.toString('utf8');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw xmlError('XML with a DOCTYPE or ENTITY declaration is refused');
   if (!xml.trim()) throw xmlError('empty body');
+  if (options.maxFields !== undefined) checkShape(xml, options.root ?? 'xml', options.maxFields);
   if (XMLValidator.validate(xml) !== true) throw xmlError('malformed XML');
 
   let doc: Record<string, unknown>;
@@ -79,6 +90,50 @@ export function parsePayXml(text: string | Buffer, options: ParseXmlOptions = {}
     out[k] = v;
   }
   return out;
+}
+
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** The cheap shape check of `maxFields` (see there). */
+function checkShape(xml: string, root: string, maxFields: number): void {
+  let start = 0;
+  let end = xml.length;
+  while (start < end && isSpace(xml.charCodeAt(start))) start++;
+  while (end > start && isSpace(xml.charCodeAt(end - 1))) end--;
+  const open = `<${root}>`;
+  const close = `</${root}>`;
+  if (!xml.startsWith(open, start) || end - start < open.length + close.length || !xml.endsWith(close, end)) {
+    throw xmlError(`the body must be <${root}>…</${root}>`);
+  }
+  // Entity references cost the parser several passes each; WeChat's values have next to none
+  // (`attach`, at most 127 characters, is the only free text), so a few hundred is plenty.
+  let amps = 0;
+  for (let a = xml.indexOf('&', start); a !== -1; a = xml.indexOf('&', a + 1)) {
+    if (++amps > 2 * maxFields) throw xmlError(`more than ${2 * maxFields} "&"`);
+  }
+  // Tags and CDATA sections between the root's: an open tag, a CDATA section and a close tag per field.
+  const max = 3 * maxFields;
+  let count = 0;
+  let i = xml.indexOf('<', start + open.length);
+  const last = end - close.length;
+  while (i !== -1 && i < last) {
+    if (++count > max) throw xmlError(`more than ${maxFields} fields`);
+    const next = xml.charCodeAt(i + 1);
+    if (next === 0x21 /* ! */) {
+      if (!xml.startsWith('![CDATA[', i + 1)) throw xmlError('XML comments and declarations are refused');
+      const cdataEnd = xml.indexOf(']]>', i + 9);
+      if (cdataEnd === -1) throw xmlError('malformed XML');
+      i = xml.indexOf('<', cdataEnd + 3);
+    } else if (next === 0x3f /* ? */) {
+      throw xmlError('XML processing instructions are refused');
+    } else {
+      // A bare `<name>` or `</name>`: no attributes, no self-closing tags (WeChat sends neither).
+      const tagEnd = xml.indexOf('>', i + 1);
+      const nameStart = next === 0x2f /* / */ ? i + 2 : i + 1;
+      if (tagEnd === -1 || tagEnd - nameStart > 64 || !KEY.test(xml.slice(nameStart, tagEnd))) throw xmlError('malformed XML (a tag with attributes or no name)');
+      i = xml.indexOf('<', tagEnd + 1);
+    }
+  }
 }
 
 function safeName(k: string): string {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { captureLogger } from '../helpers/logs';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
-import { RedisStore } from '../../lib/store';
+import { RedisStore, type Store } from '../../lib/store';
 import type { PayNotifyOrder } from '../../lib/pay/types';
 import { APPID, MCHID, payNotify, startPayApp, SUCCESS_XML } from './helpers';
 
@@ -154,6 +154,25 @@ describe('payment notify: POST /wxpay/:type/callback', () => {
       const huge = `<xml><appid>${APPID}</appid><attach>${'x'.repeat(1024 * 1024)}</attach></xml>`;
       expectFail(await post(a.url, huge), 413);
     });
+    test('a validly signed notify over 16 KiB is 413, through the route and through handleNotify', async () => {
+      const { xml } = payNotify({ attach: 'x'.repeat(17 * 1024) });
+      expectFail(await post(a.url, xml), 413);
+      const reply = await a.api.handleNotify(xml, 'pay');
+      expect(reply).toMatchObject({ status: 413, ok: false });
+      expect(reply.body).toContain('too large');
+    });
+    test('a validly signed notify with more than 100 fields', async () => {
+      const extra = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`f${i}`, '1']));
+      expectFail(await post(a.url, payNotify(extra).xml));
+      expect(logger.text()).toMatch(/more than 100 fields/);
+    });
+    test('a validly signed notify with an XML declaration, a comment or a processing instruction', async () => {
+      const { xml } = payNotify();
+      expectFail(await post(a.url, `<?xml version="1.0" encoding="UTF-8"?>${xml}`));
+      expectFail(await post(a.url, xml.replace('</xml>', '<!-- hi --></xml>')));
+      expectFail(await post(a.url, xml.replace('</xml>', '<?pi x?></xml>')));
+      expectFail(await post(a.url, `${xml}<xml></xml>`));
+    });
     test('a repeated field (one value signed, another read)', async () => {
       const { xml } = payNotify();
       expectFail(await post(a.url, xml.replace('</xml>', '<total_fee><![CDATA[1]]></total_fee></xml>')));
@@ -200,23 +219,120 @@ describe('payment notify: POST /wxpay/:type/callback', () => {
       expect(handler).not.toHaveBeenCalled();
     });
 
-    test('a handler returning a different expectedTotalFee: FAIL and not marked done', async () => {
+    test('an amountOf mismatch redelivered 6 times: FAIL every time, the handler never runs', async () => {
       const a = await app();
-      let calls = 0;
-      a.api.onNotify(async () => {
-        calls++;
-        return { expectedTotalFee: 500 };
-      });
+      const handler = jest.fn();
+      const amountOf = jest.fn(async () => 500);
+      a.api.onNotify(handler, { amountOf });
       const { xml } = payNotify({ total_fee: '1' });
-      expect((await post(a.url, xml)).text).toContain('amount mismatch');
-      expect((await post(a.url, xml)).text).toContain('amount mismatch');
-      expect(calls).toBe(2);
+      for (let i = 0; i < 6; i++) {
+        const res = await post(a.url, xml);
+        expect(res.status).toBe(400);
+        expect(res.text).toContain('amount mismatch');
+      }
+      expect(amountOf).toHaveBeenCalledTimes(6);
+      expect(handler).not.toHaveBeenCalled();
     });
 
-    test('a handler returning the matching expectedTotalFee: SUCCESS', async () => {
+    test('what a handler returns is ignored: once it succeeded, 6 redeliveries get SUCCESS and never run it again', async () => {
       const a = await app();
-      a.api.onNotify(async (order) => ({ expectedTotalFee: order.totalFee }));
-      expect((await post(a.url, payNotify().xml)).text).toBe(SUCCESS_XML);
+      let calls = 0;
+      // A handler written for the removed post-handler check (plain JS, or cast): its side effects
+      // are done, so nothing it returns may fail the notify and have WeChat run it again.
+      const legacy = async () => {
+        calls++;
+        return { expectedTotalFee: 500 };
+      };
+      a.api.onNotify(legacy as unknown as () => Promise<void>);
+      const { xml } = payNotify({ total_fee: '1' });
+      for (let i = 0; i < 7; i++) expect((await post(a.url, xml)).text).toBe(SUCCESS_XML);
+      expect(calls).toBe(1);
+    });
+  });
+
+  describe('nothing after a handler that succeeded can have it run again', () => {
+    /** Redis, except that writing the done mark fails: the work is done, the mark cannot be stored. */
+    const markFails = (): Store => {
+      const store = redis.store;
+      const fail = () => Promise.reject(new Error('store down'));
+      return Object.assign(Object.create(store) as Store, {
+        set: (key: string, value: string, ttl?: number) => (value.startsWith('done:') ? fail() : store.set(key, value, ttl)),
+        setIfEquals: fail, // only ever called to write the done mark
+      });
+    };
+
+    test('the done mark cannot be stored: SUCCESS (not FAIL, which would have WeChat run it again), logged, and the lock kept', async () => {
+      const logger = captureLogger();
+      const a = await app({ store: markFails(), logger, pay: { notify: { waitMs: 50 } } });
+      const handler = jest.fn();
+      a.api.onNotify(handler);
+      const { xml } = payNotify();
+      expect((await post(a.url, xml)).text).toBe(SUCCESS_XML);
+      expect(logger.text()).toMatch(/handler succeeded but the done mark could not be stored/);
+      // The lock was not released: a redelivery now waits for it (busy) instead of running the handler.
+      const again = await a.api.handleNotify(xml, 'pay');
+      expect(again).toMatchObject({ ok: false, status: 503 });
+      expect(handler).toHaveBeenCalledTimes(1);
+    });
+
+    test('a logger that throws after the handler succeeded does not turn the reply into FAIL', async () => {
+      const throwing = { warn: () => undefined, info: () => undefined, error: () => { throw new Error('logger down'); } };
+      const a = await app({ store: markFails(), logger: throwing });
+      const handler = jest.fn();
+      a.api.onNotify(handler);
+      const reply = await a.api.handleNotify(payNotify().xml, 'pay');
+      expect(reply).toMatchObject({ ok: true, body: SUCCESS_XML });
+      expect(handler).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('sign_type: only the configured algorithm', () => {
+    test('an HMAC-SHA256 merchant refuses an MD5-signed notify (with or without sign_type=MD5); the handler is not run', async () => {
+      const logger = captureLogger();
+      const a = await app({ logger, pay: { signType: 'HMAC-SHA256' } });
+      const handler = jest.fn();
+      a.api.onNotify(handler);
+      for (const notify of [payNotify({ sign_type: 'MD5' }), payNotify()]) {
+        const res = await post(a.url, notify.xml);
+        expect(res.status).toBe(400);
+        expect(res.text).toContain('<return_code><![CDATA[FAIL]]></return_code>');
+        expect(res.text).toContain('invalid sign');
+      }
+      expect(handler).not.toHaveBeenCalled();
+      expect(logger.text()).toContain('invalid sign');
+    });
+
+    test('an MD5 merchant refuses an HMAC-SHA256-signed notify that names its sign_type', async () => {
+      const a = await app();
+      const handler = jest.fn();
+      a.api.onNotify(handler);
+      const res = await post(a.url, payNotify({}, undefined, 'HMAC-SHA256').xml);
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('invalid sign');
+      expect(handler).not.toHaveBeenCalled();
+    });
+
+    test('an HMAC-SHA256 merchant takes HMAC notifies with sign_type and without it', async () => {
+      const a = await app({ pay: { signType: 'HMAC-SHA256' } });
+      const handler = jest.fn();
+      a.api.onNotify(handler);
+      const named = payNotify({}, undefined, 'HMAC-SHA256');
+      const unnamed = payNotify({ sign_type: undefined }, undefined, 'HMAC-SHA256');
+      expect(unnamed.fields.sign_type).toBeUndefined();
+      expect((await post(a.url, named.xml)).text).toBe(SUCCESS_XML);
+      expect((await post(a.url, unnamed.xml)).text).toBe(SUCCESS_XML);
+      expect(handler).toHaveBeenCalledTimes(2);
+    });
+
+    test('router.pay.verify follows the same rule', async () => {
+      const hmac = await app({ pay: { signType: 'HMAC-SHA256' } });
+      const md5 = await app();
+      const md5Signed = payNotify({ sign_type: 'MD5' }).fields;
+      const hmacSigned = payNotify({}, undefined, 'HMAC-SHA256').fields;
+      expect(hmac.api.verify(md5Signed)).toBe(false);
+      expect(hmac.api.verify(hmacSigned)).toBe(true);
+      expect(md5.api.verify(hmacSigned)).toBe(false);
+      expect(md5.api.verify(md5Signed)).toBe(true);
     });
   });
 
@@ -227,14 +343,6 @@ describe('payment notify: POST /wxpay/:type/callback', () => {
     const res = await post(a.url, payNotify({ result_code: 'FAIL', err_code: 'NOTENOUGH', transaction_id: undefined }).xml);
     expect(res.text).toBe(SUCCESS_XML);
     expect(handler).not.toHaveBeenCalled();
-  });
-
-  test('HMAC-SHA256 notifies verify (sign_type in the message)', async () => {
-    const a = await app({ pay: { signType: 'HMAC-SHA256' } });
-    const handler = jest.fn();
-    a.api.onNotify(handler);
-    expect((await post(a.url, payNotify({}, undefined, 'HMAC-SHA256').xml)).text).toBe(SUCCESS_XML);
-    expect(handler).toHaveBeenCalledTimes(1);
   });
 
   test('no handler registered yet: FAIL (WeChat retries), nothing marked', async () => {

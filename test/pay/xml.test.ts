@@ -81,6 +81,36 @@ describe('Pay XML', () => {
     expect(parsePayXml(big, { maxBytes: 100 * 1024 }).a).toHaveLength(70 * 1024);
   });
 
+  describe('maxFields: the cheap shape check for input from anyone (notifies)', () => {
+    const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, 'v']));
+    test('up to maxFields fields pass, CDATA or not, whitespace around the root allowed', () => {
+      expect(Object.keys(parsePayXml(buildPayXml(fields(10)), { maxFields: 10 }))).toHaveLength(10);
+      expect(parsePayXml('\n <xml>\n<a>1</a>\n<b><![CDATA[2]]></b></xml>\r\n', { maxFields: 2 })).toEqual({ a: '1', b: '2' });
+    });
+    test('one field more is refused, before the validator runs', () => {
+      expect(xmlError(() => parsePayXml(buildPayXml(fields(11)), { maxFields: 10 })).message).toBe('more than 10 fields');
+      expect(xmlError(() => parsePayXml(`<xml>${'<a>'.repeat(40)}</xml>`, { maxFields: 10 })).message).toBe('more than 10 fields');
+    });
+    test("a '<' inside a CDATA value is not counted", () => {
+      expect(parsePayXml(buildPayXml({ attach: '<'.repeat(500) }), { maxFields: 1 })).toEqual({ attach: '<'.repeat(500) });
+    });
+    test.each([
+      ['a declaration', '<?xml version="1.0"?><xml><a>1</a></xml>'],
+      ['another root', '<root><a>1</a></root>'],
+      ['data after the root', '<xml><a>1</a></xml>x'],
+      ['a second root', '<xml><a>1</a></xml><xml></xml>'],
+      ['a comment', '<xml><!-- c --><a>1</a></xml>'],
+      ['a processing instruction', '<xml><?pi x?><a>1</a></xml>'],
+      ['an unterminated CDATA', '<xml><a><![CDATA[1</a></xml>'],
+      ['the root alone, unclosed', '<xml>'],
+    ])('refuses %s', (_, text) => {
+      xmlError(() => parsePayXml(text, { maxFields: 10 }));
+    });
+    test('DOCTYPE stays the first refusal', () => {
+      expect(xmlError(() => parsePayXml('<!DOCTYPE x><xml></xml>', { maxFields: 10 })).message).toMatch(/DOCTYPE/);
+    });
+  });
+
   test('property: parse(build(x)) returns x for any non-empty string values', () => {
     const name = fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/);
     // XML 1.0 cannot carry most control characters; WeChat's fields never contain them.
