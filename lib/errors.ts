@@ -54,6 +54,30 @@ export interface WxAuthErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * The brand every `WxAuthError` carries (non-enumerable). `Symbol.for` is one symbol per process,
+ * so the CommonJS and ES-module builds — two copies of this class when an app loads both, or two
+ * versions in a dependency tree — recognise each other's errors. Its value is the most derived
+ * of our classes the error is an instance of.
+ */
+const BRAND = Symbol.for('express-wxauth.error');
+type Brand = 'WxAuthError' | 'WxPayError';
+
+/** The brand of `value`, if it has one; never throws (a hostile getter or Proxy reads as none). */
+function brandOf(value: unknown): Brand | undefined {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  try {
+    const brand: unknown = (value as Record<symbol, unknown>)[BRAND];
+    return brand === 'WxAuthError' || brand === 'WxPayError' ? brand : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function brand(error: Error, value: Brand): void {
+  Object.defineProperty(error, BRAND, { value, enumerable: false, writable: false, configurable: true });
+}
+
 const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
   config_error: 500,
   args_error: 400,
@@ -93,6 +117,20 @@ export class WxAuthError extends Error {
     if (options.errmsg !== undefined) this.errmsg = options.errmsg;
     if (options.field !== undefined) this.field = options.field;
     this.status = options.status ?? DEFAULT_STATUS[code as ErrorCode] ?? 500;
+    brand(this, 'WxAuthError');
+  }
+
+  /**
+   * `instanceof` that also holds for an error from another copy of this package (its CommonJS
+   * and ES-module builds, or two installed versions): an object branded as ours. A subclass you
+   * declare yourself keeps plain prototype `instanceof`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const found = brandOf(value);
+    if (!found) return false;
+    if (this === WxAuthError) return true;
+    return this === WxPayError && found === 'WxPayError';
   }
 
   /** What may be shown to a client: the code and a message, nothing from inside. */
@@ -109,9 +147,14 @@ export class WxPayError extends WxAuthError {
     super(code, message, options);
     this.name = 'WxPayError';
     if (options.response) this.response = options.response;
+    brand(this, 'WxPayError');
   }
 }
 
+/**
+ * Whether `value` is a `WxAuthError` (or `WxPayError`) — from this copy of the package or from
+ * another one (the CommonJS and ES-module builds loaded side by side), by its brand.
+ */
 export function isWxAuthError(value: unknown): value is WxAuthError {
-  return value instanceof WxAuthError;
+  return brandOf(value) !== undefined || value instanceof WxAuthError;
 }
