@@ -18,7 +18,7 @@ beforeAll(() => {
       execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
     } catch (e) {
       const { stdout, stderr } = e as { stdout?: string; stderr?: string };
-      throw new Error(`npm run build failed:\n${stdout ?? ''}${stderr ?? ''}`);
+      throw new Error(`npm run build failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: e });
     }
   }
 }, 120_000);
