@@ -233,32 +233,21 @@ describe('response checks', () => {
     const md5Named = { ...answer, sign_type: 'MD5' };
     const hmacNamed = { ...answer, sign_type: 'HMAC-SHA256' };
 
-    test('an HMAC-SHA256 merchant refuses an MD5-signed answer, with or without sign_type=MD5', async () => {
+    test('an HMAC-SHA256 merchant takes HMAC-signed answers and refuses MD5-signed ones, with or without sign_type=MD5', async () => {
       for (const fields of [md5Named, answer]) {
         const e = await query('HMAC-SHA256', buildPayXml({ ...fields, sign: signPay(fields, KEY, 'MD5') }));
         expect(e).toBeInstanceOf(WxPayError);
         expect((e as WxPayError).code).toBe('sign_error');
       }
+      for (const fields of [hmacNamed, answer]) {
+        expect(await query('HMAC-SHA256', buildPayXml({ ...fields, sign: signPay(fields, KEY, 'HMAC-SHA256') }))).toMatchObject({ tradeState: 'SUCCESS' });
+      }
     });
 
-    test('an MD5 merchant refuses an HMAC-SHA256-signed answer that names its sign_type', async () => {
+    test('an MD5 merchant takes MD5-signed answers and refuses an HMAC-SHA256-signed one that names its sign_type', async () => {
       const e = await query('MD5', buildPayXml({ ...hmacNamed, sign: signPay(hmacNamed, KEY, 'HMAC-SHA256') }));
       expect((e as WxPayError).code).toBe('sign_error');
-    });
-
-    test('each merchant takes answers in its own algorithm', async () => {
-      expect(await query('HMAC-SHA256', buildPayXml({ ...answer, sign: signPay(answer, KEY, 'HMAC-SHA256') }))).toMatchObject({ tradeState: 'SUCCESS' });
-      expect(await query('HMAC-SHA256', buildPayXml({ ...hmacNamed, sign: signPay(hmacNamed, KEY, 'HMAC-SHA256') }))).toMatchObject({ tradeState: 'SUCCESS' });
       expect(await query('MD5', buildPayXml({ ...md5Named, sign: signPay(md5Named, KEY, 'MD5') }))).toMatchObject({ tradeState: 'SUCCESS' });
-    });
-
-    test('the simulator answers an HMAC-SHA256 merchant in HMAC-SHA256 (query, close, refund query)', async () => {
-      const p = pay({ signType: 'HMAC-SHA256' });
-      const no = tradeNo();
-      await p.prepay({ body: 'Tea', outTradeNo: no, totalFee: 1, openid: openid() });
-      expect((await p.orderQuery({ outTradeNo: no })).tradeState).toBe('NOTPAY');
-      await p.closeOrder(no);
-      expect((await rejection(p.refundQuery({ outTradeNo: no }))).code).toBe('REFUNDNOTEXIST'); // a signed FAIL answer verifies too
     });
   });
 

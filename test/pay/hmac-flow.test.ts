@@ -1,7 +1,8 @@
+import request from 'supertest';
 import type { PayNotifyOrder, RefundNotifyInfo } from '../../lib/pay/types';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
 import { makeTestCerts, type TestCerts } from './certs';
-import { APPID, startPayApp, startPaySim, MCHID, type PaySim } from './helpers';
+import { APPID, MCHID, payNotify, startPayApp, startPaySim, type PaySim } from './helpers';
 
 // A merchant configured with HMAC-SHA256 takes nothing signed with MD5; the simulator, like
 // WeChat, signs each answer and notify the way the merchant's request was signed, so the whole
@@ -27,7 +28,7 @@ afterAll(async () => {
   certs.cleanup();
 });
 
-test('HMAC-SHA256 merchant: the simulator answers and notifies in HMAC-SHA256, and every step goes through', async () => {
+test('HMAC-SHA256 merchant: the simulator answers and notifies in HMAC-SHA256, every step goes through, an MD5-signed notify does not', async () => {
   const no = `H${Date.now()}`;
   const openid = sim.sim.openidOf(APPID, 'alice');
   const { prepayId } = await shop.api.prepay({ body: 'Tea', outTradeNo: no, totalFee: 800, openid });
@@ -43,6 +44,10 @@ test('HMAC-SHA256 merchant: the simulator answers and notifies in HMAC-SHA256, a
   await sim.host.settled();
   expect(refunded.map((r) => r.refundId)).toEqual([refund.refundId]);
   expect((await shop.api.refundQuery({ outRefundNo: `${no}R` })).refunds[0]).toMatchObject({ refundFee: 300 });
+
+  // …and the same merchant refuses a notify signed with MD5, even one that says sign_type=MD5.
+  const md5 = await request(shop.url).post('/wxpay/pay/callback').type('text/xml').send(payNotify({ sign_type: 'MD5' }).xml);
+  expect(md5.text).toContain('invalid sign');
 
   const pack = await shop.api.sendRedPack({ mchBillno: `HRP${Date.now()}`, reOpenid: openid, totalAmount: 100, wishing: 'w', actName: 'a', remark: 'r' });
   expect(pack.sendListid).toBeTruthy();
