@@ -1,4 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
 import { SIM_APPS } from '../../example-app/app';
+import { CHROMIUM } from './browser';
 import { shot, startExample, type Running } from './harness';
 
 let run: Running;
@@ -47,12 +51,21 @@ test('mp login with snsapi_userinfo: Deny on the consent page shows a clean erro
   await context.close();
 });
 
-test('QR login: the embedded WxLogin widget, "Scan and confirm" in its iframe, lands on the profile', async () => {
+test('QR login: the embedded widget fetches its iframe URL (no state in the script), "Scan and confirm" in its iframe, lands on the profile', async () => {
   const context = await run.browser.newContext();
   const page = await context.newPage();
+  const script = page.waitForResponse((r) => r.url().includes('/weixin-login.js'));
+  const fetched = page.waitForResponse((r) => r.url().includes('/oauth/wechat/qrconnect?'));
   await page.goto(run.url);
   await page.click('#login-qr');
+  const scriptRes = await script;
+  expect(scriptRes.headers()['cross-origin-resource-policy']).toBe('same-origin');
+  expect(await scriptRes.text()).not.toMatch(/[a-f0-9]{32}|state/);
+  const qrconnect = await fetched;
+  expect(qrconnect.request().headers()['x-wxauth-widget']).toBe('1');
+  const { url } = (await qrconnect.json()) as { url: string };
   const frameElement = await page.waitForSelector('iframe');
+  expect(await frameElement.getAttribute('src')).toBe(url);
   const frame = (await frameElement.contentFrame())!;
   await frame.waitForSelector('#confirm');
   await frame.fill('#user', 'dave');
@@ -60,4 +73,40 @@ test('QR login: the embedded WxLogin widget, "Scan and confirm" in its iframe, l
   await Promise.all([page.waitForURL(`${run.url}/profile`), frame.click('#confirm')]);
   expect(await page.textContent('body')).toContain(run.example.context.simulator!.openidOf(QR.appid, 'dave'));
   await context.close();
+});
+
+test('login CSRF from a sibling subdomain: its page can neither run /weixin-login.js nor fetch a QR login URL', async () => {
+  // shop.wxauth.test is the app, evil.wxauth.test the attacker's page: same site, other origins.
+  const port = new URL(run.url).port;
+  const shop = `http://shop.wxauth.test:${port}`;
+  const evil = http.createServer((_req, res) => {
+    res.setHeader('Content-Type', 'text/html');
+    res.end(`<!doctype html><div id="login_container"></div>
+<script src="${shop}/weixin-login.js?next=%2Fprofile"></script>
+<script>
+  window.stolen = fetch("${shop}/oauth/wechat/qrconnect?next=%2Fprofile", { credentials: "include", headers: { "X-WxAuth-Widget": "1" } })
+    .then(function (r) { return r.text(); }, function (e) { return "blocked: " + e.message; });
+</script>`);
+  });
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  const evilUrl = `http://evil.wxauth.test:${(evil.address() as AddressInfo).port}/`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', `--host-resolver-rules=MAP *.wxauth.test 127.0.0.1`] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${shop}/`); // the victim has visited the shop (cookies for it may exist)
+    expect(await page.textContent('body')).toContain('express-wxauth example');
+    const scriptLoads: string[] = [];
+    page.on('response', (r) => void (r.url().includes('/weixin-login.js') && scriptLoads.push(String(r.status()))));
+    page.on('requestfailed', (r) => void (r.url().includes('/weixin-login.js') && scriptLoads.push(`failed ${r.failure()?.errorText}`)));
+    await page.goto(evilUrl);
+    expect(await page.evaluate(() => (window as unknown as { stolen: Promise<string> }).stolen)).toMatch(/^blocked: /);
+    expect(scriptLoads).toEqual([expect.stringMatching(/^(403|failed)/)]);
+    await page.waitForTimeout(500); // give a widget that did run the time to render (it must not)
+    expect(await page.$('iframe')).toBeNull();
+    expect(await page.content()).not.toMatch(/[a-f0-9]{32}/);
+  } finally {
+    await browser.close();
+    evil.closeAllConnections();
+    await new Promise((r) => evil.close(r));
+  }
 });
