@@ -108,13 +108,14 @@ export function signPayV3(message: string, privateKey: PayV3Key): string {
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
- * Whether `signature` (base64) is WeChat Pay's RSA-SHA256 signature of `message` under
- * `publicKey`. Never throws: a malformed signature, key or message is simply `false`.
+ * Whether `signature` (base64) is WeChat Pay's RSA-SHA256 signature of `message` (a UTF-8 string,
+ * or the exact bytes) under `publicKey`. Never throws: a malformed signature, key or message is
+ * simply `false`.
  */
-export function verifyPayV3(message: string, signature: string, publicKey: PayV3Key): boolean {
-  if (typeof message !== 'string' || typeof signature !== 'string' || !signature || signature.length > 2048 || !BASE64.test(signature)) return false;
+export function verifyPayV3(message: string | Buffer, signature: string, publicKey: PayV3Key): boolean {
+  if ((typeof message !== 'string' && !Buffer.isBuffer(message)) || typeof signature !== 'string' || !signature || signature.length > 2048 || !BASE64.test(signature)) return false;
   try {
-    return rsaVerify('sha256', Buffer.from(message, 'utf8'), publicKeyOf(publicKey), Buffer.from(signature, 'base64'));
+    return rsaVerify('sha256', typeof message === 'string' ? Buffer.from(message, 'utf8') : message, publicKeyOf(publicKey), Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }
