@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { WxAuthError } from '../../lib/errors';
 import { describeErrcode, errcodeToError, sanitizeErrmsg } from '../../lib/wechat/errcodes';
+import { WechatClient } from '../../lib/wechat/client';
 import { resolveEndpoints, stripTrailingSlashes } from '../../lib/wechat/endpoints';
+import { MP, startSimulator } from '../client/harness';
 
 /**
  * errcode → error: the meaning in the message, 40164's advice, and `sanitizeErrmsg` / the
@@ -122,4 +124,22 @@ describe('errcodeToError: what the errcode means, in the message', () => {
     expect(JSON.stringify(error)).not.toContain('203.0.113.7');
     expect(error.errmsg).toBe('invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist');
   });
+});
+
+test('40164 over HTTP (the simulator answering it for the token): config_error 500, the IP only in errmsg', async () => {
+  const h = await startSimulator();
+  try {
+    h.sim.faults.inject('/cgi-bin/stable_token', { errcode: 40164, errmsg: 'invalid ip 198.51.100.23 ipv6 ::ffff:198.51.100.23, not in whitelist rid: 6650f1a2-1' });
+    const http = new WechatClient({ endpoints: { api: h.server.url } });
+    const error = (await http
+      .apiPost('/cgi-bin/stable_token', {}, { grant_type: 'client_credential', appid: MP.appid, secret: MP.secret }, { errorCode: 'token_error', idempotent: true })
+      .catch((e: unknown) => e)) as WxAuthError;
+    expect(error).toBeInstanceOf(WxAuthError);
+    expect(error).toMatchObject({ code: 'config_error', status: 500, errcode: 40164 });
+    expect(error.message).toContain("add this server's egress IP to the app's IP whitelist");
+    expect(error.message).not.toContain('198.51.100.23');
+    expect(error.errmsg).toContain('198.51.100.23');
+  } finally {
+    await h.close();
+  }
 });
