@@ -36,7 +36,10 @@ export interface PayOptions {
   notifyUrl?: string;
   /** Refund notify URL. Default: `notifyUrl` with `:type` = `refund`, else `<baseUrl><mountPath>/wxpay/refund/callback`. */
   refundNotifyUrl?: string;
-  /** Default `MD5`. Responses and JSAPI/APP pay parameters are signed the same way. */
+  /**
+   * Default `MD5`. Requests and JSAPI/APP pay parameters are signed this way, and it is the only
+   * algorithm accepted in answers and notifies (one whose `sign_type` names another is refused).
+   */
   signType?: 'MD5' | 'HMAC-SHA256';
   /** Needed for `refund` and `sendRedPack`; loaded once at start-up (a bad one is a `config_error`). */
   cert?: PayCertificate;
