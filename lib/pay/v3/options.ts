@@ -1,6 +1,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { WxAuthError } from '../../errors';
+import { fields } from '../../validate';
 import { privateKeyOf, publicKeyOf } from './crypto';
 
 /**
@@ -24,6 +25,17 @@ export interface PayV3Options {
    * merchant switches to the public key (WeChat then signs with either for 7 days).
    */
   certificates?: Record<string, string | Buffer>;
+  /**
+   * Other AppIDs bound to the merchant whose payments this server takes (a mini program's, an
+   * app's): `prepay({ appid })` accepts them and their notifies pass the appid check. `pay.appid`
+   * is always accepted.
+   */
+  appids?: string[];
+  /**
+   * Full notify URL, no query string (WeChat forbids one); `:type` is replaced by the order type
+   * (`refund` / `transfer` for those notifies). Default `<baseUrl><mountPath>/wxpay/v3/:type/callback`.
+   */
+  notifyUrl?: string;
 }
 
 /** The keys of `pay.v3`, parsed once at construction. */
@@ -79,6 +91,8 @@ export const payV3OptionsSchema = z
     certificates: z
       .record(z.string().regex(HEX_SERIAL, 'keys must be certificate serials (hex)'), pem, { error: 'must be { [serial]: certificate PEM }' })
       .optional(),
+    appids: z.array(fields.appid).max(64).optional(),
+    notifyUrl: fields.url.refine((v) => !v.includes('?') && !v.includes('#'), 'must not have a query string (WeChat refuses one)').optional(),
   })
   .superRefine((v, ctx) => {
     if (!!v.publicKeyId !== !!v.publicKey) {
