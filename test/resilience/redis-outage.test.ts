@@ -17,7 +17,7 @@ import { WxAuthError } from '../../lib';
 import { RedisStore } from '../../lib/store';
 import { SUCCESS_REPLY } from '../../lib/pay/notify';
 import { MOBILE, MP, payNotifyXml } from './harness';
-import { PREFIX, redisOutageSuite, storeError503 } from './redis-harness';
+import { PREFIX, redisOutageSuite } from './redis-harness';
 
 const s = redisOutageSuite('redis-outage');
 
