@@ -52,7 +52,9 @@ beforeAll(() => {
   const entries = new Set([...pkg.files, 'package.json', 'lib', 'scripts', 'tsconfig.json', 'tsconfig.build.json']);
   entries.delete('dist');
   for (const entry of entries) cpSync(path.join(root, entry), path.join(src, entry), { recursive: true });
-  [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], src)) as (typeof packed)[];
+  const [tarball] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], src)) as (typeof packed)[];
+  if (!tarball) throw new Error('npm pack --json named no tarball');
+  packed = tarball;
 
   app = path.join(work, 'app');
   mkdirSync(path.join(app, 'src'), { recursive: true });
