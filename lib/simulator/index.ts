@@ -17,6 +17,7 @@ import { cgiBinRoutes } from './cgi-bin';
 import { param } from './http';
 import { avatarSvg, homePage } from './pages';
 import { mountPayHost } from './pay-host';
+import { mountPayV3Host } from './pay-v3/host';
 
 export type {
   FaultSpec,
@@ -29,6 +30,8 @@ export type {
   SimMerchant,
   SimServer,
   SimPay,
+  SimPayV3,
+  SimMerchantV3,
   SimUserProfile,
   Simulator,
   SimulatorOptions,
@@ -106,12 +109,17 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     onReset: (fn) => void resetHooks.push(fn),
     now: () => state.now(),
     pay: undefined as unknown as Simulator['pay'],
+    payV3: undefined as unknown as Simulator['payV3'],
   };
 
   // The pay host (owned by the pay engineer) sees the simulator: clock, merchants, log, faults.
   const payRouter = express.Router();
   sim.pay = mountPayHost(payRouter, sim);
   app.use(payRouter);
+  // The v3 host (lib/simulator/pay-v3/): same port, its own router; checks each merchant's v3 block now.
+  const payV3Router = express.Router();
+  sim.payV3 = mountPayV3Host(payV3Router, sim);
+  app.use(payV3Router);
 
   app.use((_req, res) => {
     res.status(404).json({ errcode: 40066, errmsg: 'invalid url' });
@@ -148,3 +156,5 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 }
 
 export { DEMO_APPS, DEMO_MERCHANT, demoOptions } from './demo';
+export { createSimMerchantV3, type SimMerchantV3Keys } from './pay-v3/merchants';
+export { WECHAT_NOTIFY_RETRY_DELAYS_MS } from './pay-v3/notify';

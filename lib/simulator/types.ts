@@ -1,8 +1,28 @@
 import type { Express } from 'express';
 import type { mountPayHost } from './pay-host';
+import type { SimPayV3 } from './pay-v3/host';
 
 /** The pay host's handle (orders, cashier, notifies), as `lib/simulator/pay-host.ts` defines it. */
 export type SimPay = ReturnType<typeof mountPayHost>;
+export type { SimPayV3 } from './pay-v3/host';
+
+/** A merchant's WeChat Pay v3 (APIv3) settings on the simulator (`lib/simulator/pay-v3/`). */
+export interface SimMerchantV3 {
+  /** The APIv3 key (exactly 32 bytes): notifies and the certificate list are encrypted with it. */
+  apiV3Key: string;
+  /** The merchant API certificate serial (`serial_no` in the Authorization header). */
+  serialNo: string;
+  /** SPKI PEM of the merchant's apiclient key: request signatures and `paySign` verify with it. */
+  merchantPublicKey: string;
+  /**
+   * Which WeChat keys sign answers and notifies: `publicKey` (default; `Wechatpay-Serial` is the
+   * `PUB_KEY_ID_…`, `/v3/certificates` is a 404), `certificate` (the platform certificate's serial),
+   * or `switch` (either at random, as during WeChat's 7-day switch to the public key).
+   */
+  mode?: 'publicKey' | 'certificate' | 'switch';
+  /** More AppIDs bound to the merchant (a mini program's), besides `appid`. */
+  appids?: string[];
+}
 
 /** The four kinds of WeChat app the simulator knows; each answers a different login flow. */
 export type SimAppType = 'mp' | 'qrcode' | 'mobile' | 'miniprogram';
@@ -35,6 +55,8 @@ export interface SimMerchant {
   key: string;
   /** The appid orders are made for, when the merchant is bound to one. */
   appid?: string;
+  /** WeChat Pay v3: without it the merchant has v2 only (`createSimMerchantV3()` makes one). */
+  v3?: SimMerchantV3;
   [extra: string]: unknown;
 }
 
@@ -179,4 +201,6 @@ export interface Simulator {
   now(): number;
   /** The pay host: orders, cashier page, notifies (see `lib/simulator/pay-host.ts`). */
   readonly pay: SimPay;
+  /** The WeChat Pay v3 host: keys, orders, refunds, transfers, notifies, faults (see `lib/simulator/pay-v3/host.ts`). */
+  readonly payV3: SimPayV3;
 }
