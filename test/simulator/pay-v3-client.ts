@@ -106,7 +106,7 @@ export interface Received {
   path: string;
 }
 
-/** A merchant's notify endpoint: records every POST and answers the next scripted status (then `fallback`). */
+/** A merchant's notify endpoint: records every POST and answers the next scripted status (then `fallback`; 0 = never answer). */
 export async function startReceiver(fallback = 204) {
   const received: Received[] = [];
   const script: number[] = [];
@@ -116,6 +116,7 @@ export async function startReceiver(fallback = 204) {
     req.on('end', () => {
       received.push({ headers: req.headers, raw: Buffer.concat(chunks), path: req.url ?? '' });
       const status = script.shift() ?? fallback;
+      if (status === 0) return; // hold the request: the sender times out
       res.statusCode = status;
       res.end(status === 204 ? undefined : JSON.stringify(status < 300 ? { code: 'SUCCESS' } : { code: 'FAIL', message: 'not now' }));
     });

@@ -92,8 +92,8 @@ function authenticate(host: V3ApiHost, req: Request, raw: Buffer): V3Merchant {
   return m;
 }
 
-function parseBody(req: Request, raw: Buffer): Record<string, unknown> {
-  if (req.method !== 'POST') return {};
+function parseBody(req: Request, raw: Buffer, bodyless: boolean): Record<string, unknown> {
+  if (req.method !== 'POST' || (bodyless && !raw.length)) return {};
   if (!raw.length) throw new V3Fail(400, 'PARAM_ERROR', '请求body不能为空');
   if (!/^application\/json\b/i.test(req.get('content-type') ?? '')) throw new V3Fail(400, 'INVALID_REQUEST', 'Http头Content-Type值必须为application/json');
   let value: unknown;
@@ -125,8 +125,8 @@ export function sendFail(res: Response, host: V3ApiHost, m: V3Merchant | undefin
   sendV3(res, host, m, error.status, Buffer.from(JSON.stringify(body)), JSON_TYPE, fault);
 }
 
-/** A v3 route: checks, authentication, the handler, the signed answer (with any fault waiting for this path). */
-export function v3Route(host: V3ApiHost, handle: (call: V3Call) => V3Answer): RequestHandler[] {
+/** A v3 route (`bodyless`: a POST that takes no body, e.g. a transfer cancel): checks, authentication, the handler, the signed answer (with any fault waiting for this path). */
+export function v3Route(host: V3ApiHost, handle: (call: V3Call) => V3Answer, options: { bodyless?: boolean } = {}): RequestHandler[] {
   const raw = express.raw({ type: () => true, limit: '1mb' });
   return [
     raw,
@@ -138,7 +138,7 @@ export function v3Route(host: V3ApiHost, handle: (call: V3Call) => V3Answer): Re
         if (!req.get('accept') || !req.get('user-agent')) throw new V3Fail(400, 'INVALID_REQUEST', 'Http头缺少Accept或User-Agent');
         const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         m = authenticate(host, req, bytes);
-        const body = parseBody(req, bytes);
+        const body = parseBody(req, bytes, options.bodyless === true);
         const answer = handle({ m, body, req, origin: `${req.protocol}://${req.get('host') ?? '127.0.0.1'}` });
         if (answer.file) return sendV3(res, host, m, 200, answer.file.bytes, answer.file.type, undefined, true);
         if (answer.json === undefined) return sendV3(res, host, m, answer.status ?? 204, Buffer.alloc(0), undefined, fault);

@@ -121,7 +121,7 @@ export function mountV3Routes(router: Router, host: V3RoutesHost): void {
       const json = { out_bill_no: bill.outBillNo, transfer_bill_no: bill.transferBillNo, state: bill.state, update_time: rfc3339(bill.updatedAt) };
       host.transferChanged(bill);
       return { json };
-    }),
+    }, { bodyless: true }),
   );
 
   router.get(
