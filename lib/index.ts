@@ -41,3 +41,15 @@ export type {
   RefundQueryInput, RefundQueryResponse, RefundQueryItem, RedPackInput, RedPackResponse, PayNotifyOrder, RefundNotifyInfo,
   PayNotifyHandler, RefundNotifyHandler, OnNotifyOptions, NotifyReply, PayFields, TradeType,
 } from './pay/types';
+// WeChat Pay v3 (issue 12)
+export { signPayV3, verifyPayV3, decryptPayV3Resource, encryptPayV3Sensitive, type PayV3Key, type PayV3Resource } from './pay/v3/crypto';
+export { PayV3Error } from './pay/v3/errors';
+export type { PayV3Api } from './pay/v3/pay';
+export type { PayV3Options } from './pay/v3/options';
+export type { PayConfig } from './pay/options';
+export type {
+  PayV3TradeType, PayV3Json, PayV3PrepayInput, PayV3PrepayResult, PayV3JsapiParams, PayV3AppParams, PayV3OrderRef, PayV3RefundInput,
+  PayV3TradeBillInput, PayV3FundFlowBillInput, PayV3SceneReportInfo, PayV3TransferInput, PayV3NotifyReply, PayV3Transaction,
+  PayV3RefundNotice, PayV3TransferNotice, PayV3NotifyHandler, PayV3RefundHandler, PayV3TransferHandler, PayV3OnNotifyOptions,
+  PayV3NotifyRequest,
+} from './pay/v3/types';

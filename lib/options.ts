@@ -8,7 +8,7 @@ import type { RedisLikeClient } from './store/redis';
 import type { Endpoints } from './wechat/endpoints';
 import { fields } from './validate';
 import { jssdkOptionsSchema, type JssdkOptions } from './jssdk/options';
-import { payOptionsSchema, type PayOptions } from './pay/options';
+import { payOptionsSchema, type PayConfig } from './pay/options';
 import { jwtOptionsSchema, type JwtOptions } from './identity/jwt-options';
 import type { SuccessHandler, ErrorHandler } from './oauth/hooks';
 
@@ -114,8 +114,8 @@ export interface WxAuthOptions {
   tokenEndpoint?: 'stable_token' | 'token';
   /** When another system owns the basic access token: we then never call `/cgi-bin/token`. */
   getAccessToken?: (appid: string) => Promise<string>;
-  /** WeChat Pay v2. */
-  pay?: PayOptions;
+  /** WeChat Pay: v3 (`pay.v3`, the main path) and/or v2 (`pay.key`). */
+  pay?: PayConfig;
   /** Native-app `GET /wx/oauth/callback` forwards `code` and `state` to this URL (and only this one). */
   webCallbackUrl?: string;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fields } from '../validate';
+import { payV3OptionsSchema, type PayV3Options } from './v3/options';
 
 /** The merchant certificate for refunds and red packets (mutual TLS). */
 export type PayCertificate =
@@ -56,6 +57,17 @@ export interface PayOptions {
   notify?: PayNotifyOptions;
 }
 
+/**
+ * The `pay` option: WeChat Pay v2 (`key`), v3 (`v3`), or both. `key` may be left out when `v3`
+ * is given; the v2 calls then throw `config_error`.
+ */
+export type PayConfig = Omit<PayOptions, 'key'> & {
+  /** The v2 API key (API密钥), 32 characters. Optional when `v3` is given. Never logged. */
+  key?: string;
+  /** WeChat Pay v3 (APIv3): the main pay path. */
+  v3?: PayV3Options;
+};
+
 const buffer = z.custom<Buffer>((v) => Buffer.isBuffer(v), 'must be a Buffer');
 const pem = z.union([z.string(), buffer], { error: 'must be a PEM string or a Buffer' });
 const ip = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
@@ -63,7 +75,8 @@ const ip = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 addre
 export const payOptionsSchema = z.strictObject({
   appid: fields.appid,
   mchid: z.string({ error: 'must be a string of digits' }).regex(/^\d{6,32}$/, 'must be a string of digits'),
-  key: z.string({ error: 'must be a string' }).length(32, 'must be 32 characters (the API key from the merchant platform)'),
+  key: z.string({ error: 'must be a string' }).length(32, 'must be 32 characters (the API key from the merchant platform)').optional(),
+  v3: payV3OptionsSchema.optional(),
   notifyUrl: fields.url.optional(),
   refundNotifyUrl: fields.url.optional(),
   signType: z.enum(['MD5', 'HMAC-SHA256']).optional(),
@@ -82,4 +95,6 @@ export const payOptionsSchema = z.strictObject({
       rememberDays: z.number().positive().max(365).optional(),
     })
     .optional(),
+}).superRefine((v, ctx) => {
+  if (v.key === undefined && v.v3 === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'is required (the v2 API key), unless "v3" is given' });
 });

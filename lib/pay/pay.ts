@@ -9,7 +9,9 @@ import { WechatClient } from '../wechat/client';
 import { PayApiCalls } from './api';
 import { PayCaller } from './client';
 import { PayNotifier } from './notify';
-import { payOptionsSchema, type PayOptions } from './options';
+import { payOptionsSchema, type PayConfig, type PayOptions } from './options';
+import { payApiWithoutV2, v3NotConfigured } from './v3/only';
+import { createPayV3Api, type PayV3Api } from './v3/pay';
 import { verifyPay, type PayParams } from './sign';
 import type {
   AppPayParams,
@@ -65,10 +67,15 @@ export interface PayApi {
   notifyUrlFor(type?: string): string | undefined;
   /** The pay host in use (WeChat's, or the simulator's). */
   readonly endpoint: string;
+  /** WeChat Pay v3 (`pay.v3`); a `config_error` when it is not configured. */
+  readonly v3: PayV3Api;
 }
 
 /** The core behind `router.pay`: no Express here. */
-export function createPayApi(ctx: WxContext, options: PayOptions, baseUrl?: string): PayApi {
+export function createPayApi(ctx: WxContext, config: PayConfig, baseUrl?: string): PayApi {
+  const v3 = config.v3 ? createPayV3Api(ctx, { ...config, v3: config.v3 }, baseUrl) : undefined;
+  if (!config.key) return payApiWithoutV2(ctx, v3!);
+  const options = config as PayOptions;
   const caller = new PayCaller(ctx, options);
   const calls = new PayApiCalls(caller, ctx, options, baseUrl);
   const notifier = new PayNotifier(ctx, options);
@@ -91,12 +98,18 @@ export function createPayApi(ctx: WxContext, options: PayOptions, baseUrl?: stri
     get endpoint() {
       return caller.endpoint;
     },
+    get v3() {
+      return v3 ?? v3NotConfigured();
+    },
   };
   return api;
 }
 
 /** `createPay(config)`: WeChat Pay without Express (or without the rest of `wxauth()`). */
-export interface CreatePayConfig extends PayOptions {
+export type CreatePayConfig = PayConfig & CreatePayExtras;
+
+/** What `createPay()` takes besides `pay`'s own options. */
+export interface CreatePayExtras {
   /** Public origin for the default notify URLs (`<baseUrl>/wxpay/:type/callback`). */
   baseUrl?: string;
   /** Notify marks and locks: a node-redis / ioredis client or a `Store`. Default in-memory (one process). */

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { SurfaceDeps } from '../deps';
 import { NOTIFY_MAX_BYTES } from './notify';
 import { createPayApi, type PayApi } from './pay';
+import { mountPayV3 } from './v3/router';
 import type { NotifyReply } from './types';
 import { buildPayXml } from './xml';
 
@@ -17,6 +18,8 @@ export function mountPay(router: Router, deps: SurfaceDeps): PayApi {
   // Default notify URLs need the full public path: origin, any proxy prefix, and where we are mounted.
   const { baseUrl, mountPath = '' } = deps.options;
   const api = createPayApi(deps.ctx, deps.options.pay!, baseUrl ? baseUrl.replace(/\/+$/, '') + mountPath : undefined);
+  // v3 notifies (`/wxpay/v3/…`): their own routes, reading the raw body themselves.
+  if (deps.options.pay!.v3) mountPayV3(router, api.v3, deps.ctx.logger);
   const raw = express.raw({ type: () => true, limit: NOTIFY_MAX_BYTES });
   router.post('/wxpay/refund/callback', raw, async (req: Request, res: Response) => {
     send(res, await api.handleRefundNotify(bodyOf(req)));

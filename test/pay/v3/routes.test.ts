@@ -41,7 +41,7 @@ async function startApp(before?: (app: express.Express) => void): Promise<App> {
 }
 
 async function post(url: string, n: { headers: Record<string, string>; body: string | Buffer }, contentType = 'application/json') {
-  const res = await fetch(url, { method: 'POST', headers: { ...n.headers, 'Content-Type': contentType }, body: n.body });
+  const res = await fetch(url, { method: 'POST', headers: { ...n.headers, 'Content-Type': contentType }, body: typeof n.body === 'string' ? n.body : new Uint8Array(n.body) });
   return { status: res.status, text: await res.text() };
 }
 
