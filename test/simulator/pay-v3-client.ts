@@ -127,11 +127,12 @@ export async function startReceiver(fallback = 204) {
 }
 
 /** A simulator with one mp app and one v3 merchant (its keys returned), listening on a free port. */
-export async function startV3Sim(options: { mode?: 'publicKey' | 'certificate' | 'switch'; name?: string } = {}) {
+export async function startV3Sim(options: { mode?: 'publicKey' | 'certificate' | 'switch'; name?: string; now?: () => number } = {}) {
   const keys = createSimMerchantV3(options.mode ? { mode: options.mode } : {});
   const sim = createSimulator({
     apps: [{ appid: APPID, secret: 'mp-secret', type: 'mp' }],
     merchants: [{ mchid: MCHID, key: 'v2-key-not-used-here-0123456789ab', appid: APPID, name: options.name ?? 'Test Shop', v3: keys.v3 }],
+    ...(options.now ? { now: options.now } : {}),
   });
   const server = await sim.listen();
   const merchant: MerchantKeys = { mchid: MCHID, serialNo: keys.serialNo, privateKey: keys.privateKey };
