@@ -181,4 +181,23 @@ describe('simulator v3 cashier pages', () => {
     for (const fn of listeners) fn({ origin: h.url, source: frame.contentWindow, data: { wxsim: 'v3', result: 'ok' } });
     expect(await result).toBe('get_brand_wcpay_request:ok');
   });
+
+  it('/sim/weixin-jsbridge.js fires WeixinJSBridgeReady after the page’s own scripts (on DOMContentLoaded while loading)', async () => {
+    const js = await (await get('/sim/weixin-jsbridge.js')).text();
+    const events: string[] = [];
+    const onLoad: Array<() => void> = [];
+    const document = {
+      readyState: 'loading',
+      currentScript: { src: `${h.url}/sim/weixin-jsbridge.js` },
+      addEventListener: (type: string, fn: () => void) => type === 'DOMContentLoaded' && onLoad.push(fn),
+      dispatchEvent: (e: { type: string }) => events.push(e.type),
+    };
+    const timers: Array<() => void> = [];
+    vm.runInNewContext(js, { window: {}, document, location: { href: 'http://shop.example/' }, URL, Event: class { constructor(readonly type: string) {} }, setTimeout: (fn: () => void) => timers.push(fn) });
+    timers.splice(0).forEach((fn) => fn());
+    expect(events).toEqual([]); // the page's later <script> has not run yet: not ready
+    onLoad.forEach((fn) => fn());
+    timers.splice(0).forEach((fn) => fn());
+    expect(events).toEqual(['WeixinJSBridgeReady']);
+  });
 });

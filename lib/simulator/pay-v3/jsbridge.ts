@@ -61,6 +61,9 @@ export const WEIXIN_JSBRIDGE_JS = `(function () {
     call: function () {},
   };
   window.WeixinJSBridge = bridge;
-  setTimeout(function () { document.dispatchEvent(new Event('WeixinJSBridgeReady')); });
+  // Pages wait for this event (WeChat fires it once the bridge is in): after the page's own scripts.
+  function ready() { document.dispatchEvent(new Event('WeixinJSBridgeReady')); }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', function () { setTimeout(ready); });
+  else setTimeout(ready);
 })();
 `;
