@@ -9,8 +9,8 @@ const BILL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Bills: a signed GET for `{hash_type, hash_value, download_url}` (verified like every answer),
- * then a signed GET of `download_url`. WeChat does not sign the file itself: it is accepted only
- * when its SHA-1 is the signed `hash_value`, and gunzipped when GZIP was asked for.
+ * then a signed GET of `download_url`. WeChat does not sign the file itself: it is gunzipped when
+ * GZIP was asked for, then accepted only when the SHA-1 of the original bill is the signed `hash_value`.
  */
 export class PayV3Bills {
   constructor(private readonly caller: PayV3Caller) {}
@@ -35,17 +35,21 @@ export class PayV3Bills {
     if (hashType !== 'SHA1' || typeof hashValue !== 'string' || !/^[0-9a-fA-F]{40}$/.test(hashValue) || typeof downloadUrl !== 'string') {
       throw new WxPayError('pay_error', `WeChat Pay answered ${what} without a SHA1 hash_value and download_url`, { status: 502 });
     }
-    const file = await this.caller.download(what, downloadUrl);
+    const downloaded = await this.caller.download(what, downloadUrl);
+    let file = downloaded;
+    if (gzip) {
+      try {
+        file = gunzipSync(downloaded, { maxOutputLength: MAX_BILL_BYTES });
+      } catch (cause) {
+        throw new WxPayError('sign_error', `the ${what} file is not gzip`, { status: 502, cause });
+      }
+    }
+    // hash_value is the digest of the original bill: "原始账单（gzip需要解压缩）的摘要值".
     const digest = createHash('sha1').update(file).digest();
     if (!timingSafeEqual(digest, Buffer.from(hashValue, 'hex'))) {
       throw new WxPayError('sign_error', `the ${what} file's SHA-1 is not the signed hash_value`, { status: 502 });
     }
-    if (!gzip) return file;
-    try {
-      return gunzipSync(file, { maxOutputLength: MAX_BILL_BYTES });
-    } catch (cause) {
-      throw new WxPayError('pay_error', `the ${what} file is not gzip`, { status: 502, cause });
-    }
+    return file;
   }
 }
 

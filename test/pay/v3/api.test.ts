@@ -204,9 +204,9 @@ describe('bills', () => {
     expect(pay.received[1]!.authOk).toBe(true);
   });
 
-  test('GZIP: hashed as downloaded, then gunzipped', async () => {
+  test('GZIP: gunzipped, and the original bill is what hash_value is of', async () => {
     const gz = gzipSync(csv);
-    serveBill(gz);
+    serveBill(gz, createHash('sha1').update(csv).digest('hex'));
     const file = await api().fundFlowBill({ billDate: '2025-01-01', tarType: 'GZIP' });
     expect(file.equals(csv)).toBe(true);
     expect(pay.received[0]!.url).toBe('/v3/bill/fundflowbill?bill_date=2025-01-01&account_type=BASIC&tar_type=GZIP');
@@ -221,6 +221,12 @@ describe('bills', () => {
     pay.answer({ body: { hash_type: 'SHA1', hash_value: 'a'.repeat(40), download_url: 'https://evil.example/v3/billdownload/file?token=abc' } });
     expect((await failure(api().tradeBill({ billDate: '2025-01-01' }))).code).toBe('sign_error');
     expect(pay.received).toHaveLength(1);
+  });
+
+  test('GZIP: a hash of the compressed file does not pass', async () => {
+    const gz = gzipSync(csv);
+    serveBill(gz);
+    expect((await failure(api().tradeBill({ billDate: '2025-01-01', tarType: 'GZIP' }))).code).toBe('sign_error');
   });
 
   test('a bad billDate is an args_error', async () => {
