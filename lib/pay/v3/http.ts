@@ -1,3 +1,4 @@
+import type https from 'node:https';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { WxContext } from '../../context';
 import { WxPayError } from '../../errors';
@@ -61,6 +62,8 @@ export class PayV3Caller {
     private readonly ctx: WxContext,
     private readonly mchid: string,
     readonly keys: PayV3Keys,
+    /** An agent trusting `pay.ca` (a test double's TLS listener); WeChat's host needs none. */
+    private readonly httpsAgent?: https.Agent,
   ) {}
 
   get endpoint(): string {
@@ -133,6 +136,7 @@ export class PayV3Caller {
       maxRedirects: 0,
       maxContentLength: maxBytes,
       ...(instance.defaults?.timeout ? {} : { timeout: DEFAULT_TIMEOUT_MS }),
+      ...(this.httpsAgent ? { httpsAgent: this.httpsAgent } : {}),
     };
     try {
       return await instance.request(config);

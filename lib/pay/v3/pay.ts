@@ -1,5 +1,6 @@
 import type { WxContext } from '../../context';
 import { WxAuthError } from '../../errors';
+import { createCaAgent } from '../cert';
 import type { PayNotifyOptions } from '../options';
 import { PayV3Calls } from './api';
 import { PayV3Bills } from './bills';
@@ -68,13 +69,15 @@ export interface PayV3Config {
   mchid: string;
   v3: PayV3Options;
   notify?: PayNotifyOptions;
+  /** Extra CA certificate(s) to trust for the pay host (`pay.ca`). */
+  ca?: string | Buffer;
 }
 
 /** The core behind `router.pay.v3`: no Express here. `baseUrl` is `<baseUrl><mountPath>`. */
 export function createPayV3Api(ctx: WxContext, pay: PayV3Config, baseUrl?: string): PayV3Api {
   const keys = loadPayV3Keys(pay.v3);
   const appids = new Set([pay.appid, ...(pay.v3.appids ?? [])]);
-  const caller = new PayV3Caller(ctx, pay.mchid, keys);
+  const caller = new PayV3Caller(ctx, pay.mchid, keys, pay.ca ? createCaAgent(pay.ca) : undefined);
   const calls = new PayV3Calls(caller, ctx, {
     appid: pay.appid,
     mchid: pay.mchid,

@@ -1,9 +1,10 @@
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { wxauth, type PayV3Transaction, type PayV3RefundNotice, type PayV3TransferNotice, type WxAuthRouter } from '../../../lib';
+import { createPay, wxauth, type PayV3Transaction, type PayV3RefundNotice, type PayV3TransferNotice, type WxAuthRouter } from '../../../lib';
 import { createSimMerchantV3, createSimulator, type Simulator } from '../../../lib/simulator';
 import { createTestRedis, type TestRedis } from '../../helpers/redis';
+import { makeTestCerts } from '../certs';
 import { testLogger } from './harness';
 
 // The whole v3 path against the simulator's v3 host, over real HTTP both ways: prepay → pay →
@@ -191,4 +192,19 @@ describe('faults', () => {
       sim.payV3.setMode(MCHID, 'publicKey');
     }
   });
+});
+
+test('pay.ca: v3 calls to a TLS pay host that only trusts a test CA', async () => {
+  const certs = makeTestCerts(MCHID);
+  const tls = await sim.pay.listenTls({ cert: certs.server.cert, key: certs.server.key, ca: certs.ca });
+  const v3 = { apiV3Key: keys.apiV3Key, serialNo: keys.serialNo, privateKey: keys.privateKey, publicKeyId: sim.payV3.publicKeyId, publicKey: sim.payV3.publicKey };
+  const quiet = { warn: () => undefined, error: () => undefined };
+  try {
+    const trusted = createPay({ appid: APPID, mchid: MCHID, v3, ca: certs.ca, baseUrl: url, endpoints: { pay: tls.url }, logger: quiet });
+    expect((await trusted.v3.prepay({ tradeType: 'NATIVE', description: 'x', outTradeNo: no('ORD'), total: 1 })).codeUrl).toBeTruthy();
+    const untrusted = createPay({ appid: APPID, mchid: MCHID, v3, baseUrl: url, endpoints: { pay: tls.url }, logger: quiet });
+    await expect(untrusted.v3.prepay({ tradeType: 'NATIVE', description: 'x', outTradeNo: no('ORD'), total: 1 })).rejects.toMatchObject({ code: 'network_error' });
+  } finally {
+    await tls.close();
+  }
 });
