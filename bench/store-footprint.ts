@@ -1,0 +1,522 @@
+/**
+ * What each surface stores, for how long, and how many bytes: one of each step (anonymous login
+ * starts, mp logins with each storage and their logouts, a native-app login, a mini-program
+ * login, a JSSDK config fetch, a v2 pay notify) over real HTTP against the WeChat simulator,
+ * with the store on real Redis (express-session's connect-redis under its own prefix). After
+ * each step: the keys it added (pattern, value bytes, key bytes, TTL, MEMORY USAGE), the keys
+ * it wrote and deleted again within the step (locks, seen by MONITOR), and the cookies it set.
+ *
+ *   npx tsx bench/store-footprint.ts            (REDIS_URL, default redis://127.0.0.1:6379)
+ *
+ * Exits non-zero if an anonymous step wrote anything to Redis (a write before authentication).
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RedisStore as ConnectRedisStore } from 'connect-redis';
+import express from 'express';
+import session from 'express-session';
+import { createClient, type RedisClientType } from 'redis';
+import { wxauth, type WxAuthOptions } from '../lib';
+import { signPay } from '../lib/pay/sign';
+import { buildPayXml } from '../lib/pay/xml';
+import { createSimulator } from '../lib/simulator';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MP = { appid: 'wxfootmp00000001', secret: 'footprint-mp-secret-0123456789' };
+const QR = { appid: 'wxfootqr00000001', secret: 'footprint-qr-secret-0123456789' };
+const MOBILE = { appid: 'wxfootmo00000001', secret: 'footprint-mobile-secret-012345' };
+const MINI = { appid: 'wxfootmini000001', secret: 'footprint-mini-secret-01234567' };
+const MCHID = '1900000109';
+const PAY_KEY = 'fOoTpRiNt0123456789abcdefghijklm'; // 32 characters, bench only
+const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN';
+const DESKTOP_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+/** What the session app's resolveUser returns: a small account record, as an app would bind. */
+const USER = { id: 'u_000042', name: 'Alice Zhang', roles: ['customer'] };
+
+type Storage = 'session' | 'cookie' | 'jwt';
+
+// ---- a browser: node:http, one cookie jar for all our ports, and the cookies each answer set ----
+
+export interface Reply {
+  status: number;
+  location: string;
+  body: string;
+}
+
+export interface CookieWrite {
+  name: string;
+  /** `name=value`: what the browser sends back on every request. */
+  bytes: number;
+  /** Max-Age in seconds, or `session` (no Max-Age / Expires), or `cleared`. */
+  lifetime: string;
+}
+
+export class Http {
+  readonly jar = new Map<string, string>();
+  readonly cookies: CookieWrite[] = [];
+
+  get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.send('GET', url, undefined, headers);
+  }
+
+  post(url: string, body: string, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.send('POST', url, body, headers);
+  }
+
+  private send(method: string, url: string, body: string | undefined, headers: Record<string, string>): Promise<Reply> {
+    const target = new URL(url);
+    const cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { method, host: target.hostname, port: target.port, path: target.pathname + target.search, headers: { ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }), ...headers } },
+        (res) => {
+          for (const line of res.headers['set-cookie'] ?? []) this.setCookie(line);
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? '', body: text }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  private setCookie(line: string): void {
+    const [pair = '', ...attributes] = line.split(';').map((p) => p.trim());
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    const maxAge = attributes.find((a) => /^max-age=/i.test(a))?.split('=')[1];
+    const expires = attributes.find((a) => /^expires=/i.test(a))?.slice(8);
+    const cleared = value === '' || maxAge === '0' || (expires !== undefined && Date.parse(expires) <= Date.now());
+    if (cleared) this.jar.delete(name);
+    else this.jar.set(name, value);
+    this.cookies.push({ name, bytes: pair.length, lifetime: cleared ? 'cleared' : maxAge ? `${maxAge} s` : expires ? `until ${expires}` : 'browser session' });
+  }
+}
+
+// ---- Redis: what a step added, removed and wrote in between ----------------------------------------
+
+interface KeyInfo {
+  type: string;
+  valueBytes: number;
+  keyBytes: number;
+  pttl: number;
+  memory: number;
+  /** The value's JSON field names (never the values: they hold tokens). */
+  fields: string;
+}
+
+interface Write {
+  command: string;
+  key: string;
+  valueBytes?: number;
+  ttlSeconds?: number;
+}
+
+export interface Step {
+  surface: string;
+  when: string;
+  /** A step before any authentication: it must write nothing at all. */
+  anonymous?: boolean;
+  app: string;
+  /** Keep this step's browser for the next step (a login, then its logout). */
+  keepJar?: boolean;
+  run(h: Http, app: string): Promise<void>;
+}
+
+export interface StepResult {
+  step: Step;
+  added: Map<string, KeyInfo>;
+  removed: string[];
+  /** Keys that existed before and were written again. */
+  rewritten: Map<string, KeyInfo>;
+  /** Keys written and gone again by the end of the step (locks). */
+  transient: Write[];
+  writes: Write[];
+  cookies: CookieWrite[];
+}
+
+const READS = new Set(['GET', 'MGET', 'EXISTS', 'PTTL', 'TTL', 'STRLEN', 'SCAN', 'TYPE', 'MEMORY', 'PING', 'INFO', 'HGETALL', 'CLIENT']);
+
+/** The quoted arguments of one MONITOR line (`1700000000.1 [0 127.0.0.1:1] "SET" "k" "v"`), unescaped. */
+function monitorArgs(line: string): string[] {
+  const args: string[] = [];
+  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+    args.push(m[1]!.replace(/\\x[0-9a-f]{2}|\\./g, (e) => (e.length === 4 ? String.fromCharCode(parseInt(e.slice(2), 16)) : e === '\\n' ? '\n' : e === '\\r' ? '\r' : e === '\\t' ? '\t' : e.slice(1))));
+  }
+  return args;
+}
+
+function parseWrite(args: string[], prefixes: readonly string[]): Write | undefined {
+  const command = args[0]?.toUpperCase() ?? '';
+  if (READS.has(command)) return undefined;
+  const at = args.findIndex((a, i) => i > 0 && prefixes.some((p) => a.startsWith(p)));
+  if (at < 0) return undefined;
+  const write: Write = { command, key: args[at]! };
+  if (command === 'SET' && at === 1) {
+    write.valueBytes = Buffer.byteLength(args[2] ?? '');
+    for (let i = 3; i < args.length - 1; i++) {
+      const opt = args[i]!.toUpperCase();
+      if (opt === 'PX') write.ttlSeconds = Number(args[i + 1]) / 1000;
+      if (opt === 'EX') write.ttlSeconds = Number(args[i + 1]);
+    }
+  }
+  return write;
+}
+
+async function snapshot(redis: RedisClientType, prefixes: readonly string[]): Promise<Map<string, KeyInfo>> {
+  const out = new Map<string, KeyInfo>();
+  for (const p of prefixes) {
+    for await (const keys of redis.scanIterator({ MATCH: `${p}*`, COUNT: 1000 })) {
+      for (const key of ([] as string[]).concat(keys as string | string[])) {
+        const type = await redis.type(key);
+        const value = type === 'string' ? ((await redis.get(key)) ?? '') : '';
+        let fields = '';
+        try {
+          const parsed: unknown = JSON.parse(value);
+          // Each field's name and the bytes of its JSON (what makes the value bigger), never the value.
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+            fields = Object.entries(parsed as Record<string, unknown>).map(([k, v]) => `${k} ${Buffer.byteLength(JSON.stringify(v) ?? '')}`).join(', ');
+          }
+        } catch {
+          fields = '';
+        }
+        out.set(key, { type, valueBytes: Buffer.byteLength(value), keyBytes: Buffer.byteLength(key), pttl: await redis.pTTL(key), memory: (await redis.memoryUsage(key)) ?? 0, fields });
+      }
+    }
+  }
+  return out;
+}
+
+/** Run `steps` in order, each in a fresh browser unless the previous kept its jar, and record what each did. */
+export async function measure(redis: RedisClientType, prefixes: readonly string[], steps: readonly Step[]): Promise<StepResult[]> {
+  const monitor = redis.duplicate();
+  await monitor.connect();
+  let writes: Write[] = [];
+  // MONITOR lines arrive in Redis's own order: once a marker command is seen, every earlier write has been.
+  let fences = 0;
+  let waiting: { marker: string; resolve: () => void } | undefined;
+  const fence = async () => {
+    const marker = `${prefixes[0]}fence:${++fences}`;
+    const seen = new Promise<void>((resolve) => (waiting = { marker, resolve }));
+    await redis.exists(marker);
+    await seen;
+  };
+  await monitor.monitor((line) => {
+    const text = String(line);
+    if (waiting && text.includes(`"${waiting.marker}"`)) return waiting.resolve();
+    const w = parseWrite(monitorArgs(text), prefixes);
+    if (w) writes.push(w);
+  });
+  const results: StepResult[] = [];
+  let h = new Http();
+  try {
+    for (const step of steps) {
+      const before = await snapshot(redis, prefixes);
+      await fence();
+      writes = [];
+      const cookiesBefore = h.cookies.length;
+      await step.run(h, step.app);
+      await fence();
+      const stepWrites = writes;
+      const after = await snapshot(redis, prefixes);
+      const written = new Set(stepWrites.map((w) => w.key));
+      results.push({
+        step,
+        added: new Map([...after].filter(([k]) => !before.has(k))),
+        removed: [...before.keys()].filter((k) => !after.has(k)),
+        rewritten: new Map([...after].filter(([k]) => before.has(k) && written.has(k))),
+        transient: stepWrites.filter((w) => w.valueBytes !== undefined && !after.has(w.key) && !before.has(w.key)),
+        writes: stepWrites,
+        cookies: h.cookies.slice(cookiesBefore),
+      });
+      if (!step.keepJar) h = new Http();
+    }
+  } finally {
+    await monitor.disconnect().catch(() => undefined);
+  }
+  return results;
+}
+
+// ---- the report ---------------------------------------------------------------------------------------
+
+/** A key with its ids replaced by placeholders. */
+export function keyPattern(key: string, prefixes: readonly string[], known: ReadonlyArray<[string, string]>): string {
+  const [store, sessions] = prefixes;
+  if (sessions && key.startsWith(sessions)) return '<session prefix><session id>';
+  let k = store && key.startsWith(store) ? `<prefix>${key.slice(store.length)}` : key;
+  for (const [value, name] of known) k = k.split(value).join(name);
+  return k
+    .replace(/\b\d{12,}\b/g, '<transaction_id>')
+    .replace(/\b[0-9a-f]{64}\b/g, '<sha256>')
+    .replace(/\b[0-9a-f]{32}\b/g, '<id>')
+    .replace(/\b[0-9a-f]{16,}\b/g, '<hex>');
+}
+
+function lifetime(pttl: number): string {
+  if (pttl < 0) return pttl === -1 ? 'no TTL' : 'gone';
+  const s = Math.round(pttl / 1000);
+  if (s >= 86_400) return `${+(s / 86_400).toFixed(1)} d (${s} s)`;
+  if (s >= 3600) return `${+(s / 3600).toFixed(2)} h (${s} s)`;
+  if (s >= 60) return `${+(s / 60).toFixed(1)} min (${s} s)`;
+  return `${s} s`;
+}
+
+export function report(results: readonly StepResult[], prefixes: readonly string[], known: ReadonlyArray<[string, string]>): { text: string; bugs: string[] } {
+  const pattern = (k: string) => keyPattern(k, prefixes, known);
+  const lines = ['| surface | written when | key pattern | lifetime | value bytes | key bytes | Redis memory bytes | value fields (JSON bytes each) |', '|---|---|---|---|---:|---:|---:|---|'];
+  const bugs: string[] = [];
+  for (const r of results) {
+    const { surface, when } = r.step;
+    if (r.step.anonymous && r.writes.length) bugs.push(`${surface} / ${when}: ${r.writes.length} write(s) before authentication: ${[...new Set(r.writes.map((w) => `${w.command} ${pattern(w.key)}`))].join(', ')}`);
+    const rows: string[] = [];
+    for (const [key, i] of r.added) rows.push(`| ${surface} | ${when} | \`${pattern(key)}\` | ${lifetime(i.pttl)} | ${i.valueBytes} | ${i.keyBytes} | ${i.memory} | ${i.fields} |`);
+    for (const [key, i] of r.rewritten) rows.push(`| ${surface} | ${when} (rewritten) | \`${pattern(key)}\` | ${lifetime(i.pttl)} | ${i.valueBytes} | ${i.keyBytes} | ${i.memory} | ${i.fields} |`);
+    for (const w of r.transient) rows.push(`| ${surface} | ${when} (deleted within the step) | \`${pattern(w.key)}\` | ${w.ttlSeconds ?? '?'} s at most | ${w.valueBytes} | ${Buffer.byteLength(w.key)} | – | |`);
+    for (const key of r.removed) rows.push(`| ${surface} | ${when} (deletes) | \`${pattern(key)}\` | – | – | – | – | |`);
+    if (!rows.length) rows.push(`| ${surface} | ${when} | nothing | – | 0 | 0 | 0 | |`);
+    lines.push(...rows);
+  }
+  const cookies = ['| surface | step | cookie | bytes (name=value) | lifetime |', '|---|---|---|---:|---|'];
+  for (const r of results) {
+    if (!r.cookies.length) cookies.push(`| ${r.step.surface} | ${r.step.when} | none | 0 | |`);
+    for (const c of r.cookies) cookies.push(`| ${r.step.surface} | ${r.step.when} | \`${c.name}\` | ${c.bytes} | ${c.lifetime} |`);
+  }
+  return { text: `${lines.join('\n')}\n\nCookies set in the browser:\n\n${cookies.join('\n')}\n`, bugs };
+}
+
+const WORST_CASE = `What makes an item bigger than measured here (the simulator issues ids and tokens of WeChat's usual lengths):
+- express-session value: the identity (openid 28, unionid 28-29, appid 18, action) plus JSON(resolveUser's result), unbounded:
+  return an id, not the whole account. Lifetime: the session cookie's maxAge, else connect-redis's 86400 s.
+- wxauth login cookie (storage cookie): base64url of the same identity (+ iat, exp, jti), so about 4/3 x JSON(resolveUser's
+  result) more; above 4000 characters it is logged as too large (browsers drop cookies over ~4 KB).
+- JWT: only resolveUser's id goes in (uid claim and sub), so it stays about 400 bytes.
+- pending-login cookie: about 160 bytes per pending login plus its next URL (4/3 x); at most 4 and 3000 characters, the oldest
+  dropped first (with 600-character next URLs only 3 of 4 fit).
+- native session: accessToken and refreshToken as WeChat issues them (WeChat asks to reserve 512 characters for a token) and
+  the userinfo profile (nickname, headimgurl ~130, privilege list): ~2 KB at worst.
+- token / ticket cache: one entry per appid (access token up to 512 characters), not per user.
+- pay once mark: one per transaction_id / out_refund_no for 30 days (18 bytes value, ~150 bytes in Redis): 1 M orders = ~150 MB.
+- deny-list: one key per logout, until the logged-out login would have expired (cookie 30 d, JWT its exp).
+`;
+
+async function listen(app: express.Express): Promise<{ url: string; server: http.Server }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+export interface Footprint {
+  steps: Step[];
+  /** [store prefix, express-session prefix]. */
+  prefixes: string[];
+  /** Ids to replace by placeholders in key patterns. */
+  known: Array<[string, string]>;
+  /** Stop the apps and the simulator, delete the run's keys. */
+  close(): Promise<void>;
+}
+
+/** The simulator, one app per storage on `redis` (a fresh prefix pair), and the steps to measure. */
+export async function footprint(redis: RedisClientType): Promise<Footprint> {
+  const run = randomBytes(4).toString('hex');
+  const prefix = `wxauth-footprint:${run}:`;
+  const sessPrefix = `wxauth-footprint-sess:${run}:`;
+  const sim = createSimulator({
+    apps: [
+      { ...MP, type: 'mp' },
+      { ...QR, type: 'qrcode' },
+      { ...MOBILE, type: 'mobile' },
+      { ...MINI, type: 'miniprogram' },
+    ],
+    merchants: [{ mchid: MCHID, key: PAY_KEY, appid: MP.appid }],
+    allowProduction: true,
+  });
+  const simHandle = await sim.listen();
+  const quiet = { warn: () => undefined, error: () => undefined };
+
+  /** One app per storage, all on the same Redis store prefix (as several processes of one site would be). */
+  const servers: http.Server[] = [];
+  async function startApp(storage: Storage, extra: Partial<WxAuthOptions> = {}): Promise<string> {
+    const app = express();
+    const { url, server } = await listen(app);
+    servers.push(server);
+    if (storage === 'session') {
+      app.use(session({ store: new ConnectRedisStore({ client: redis, prefix: sessPrefix }), secret: 'footprint-session-secret-0123456789', resave: false, saveUninitialized: false }));
+    }
+    const router = wxauth({
+      mp: MP,
+      qrcode: QR,
+      mobile: MOBILE,
+      miniprogram: MINI,
+      jssdk: { jsApiList: ['chooseImage', 'chooseWXPay'] },
+      pay: { appid: MP.appid, mchid: MCHID, key: PAY_KEY, clientIp: '203.0.113.7' },
+      baseUrl: url,
+      endpoints: { open: simHandle.url, api: simHandle.url, pay: simHandle.url },
+      store: redis,
+      storePrefix: prefix,
+      storage,
+      ...(storage === 'cookie' ? { cookie: { secret: 'footprint-cookie-secret-0123456789abcdef' } } : {}),
+      ...(storage === 'jwt' ? { jwt: { secret: 'footprint-jwt-secret-0123456789abcdefgh' } } : {}),
+      logger: quiet,
+      ...extra,
+    });
+    router.pay.onNotify(async () => undefined);
+    app.use(router);
+    app.get('/profile', router.requireLogin(), (req, res) => res.json(req.wxauth));
+    return url;
+  }
+  const apps = {
+    session: await startApp('session'),
+    sessionUser: await startApp('session', { resolveUser: () => USER }),
+    cookie: await startApp('cookie'),
+    cookieUser: await startApp('cookie', { resolveUser: () => USER }),
+    jwt: await startApp('jwt'),
+    jwtUser: await startApp('jwt', { resolveUser: () => USER }),
+  };
+
+  /** An mp login in WeChat's browser, to the callback (snsapi_base: WeChat answers with a redirect). */
+  const mpLogin = async (h: Http, app: string, json = false): Promise<Record<string, unknown>> => {
+    const start = await h.get(`${app}/oauth/wechat/login?action=mp&next=%2Fprofile`, { 'User-Agent': WECHAT_UA });
+    const wechat = await h.get(start.location, { 'User-Agent': WECHAT_UA });
+    const done = await h.get(wechat.location + (json ? '&format=json' : ''), { 'User-Agent': WECHAT_UA });
+    if (done.status !== (json ? 200 : 302)) throw new Error(`mp login: callback answered ${done.status} ${done.body.slice(0, 200)}`);
+    return json ? (JSON.parse(done.body) as Record<string, unknown>) : {};
+  };
+  const logout = async (h: Http, app: string, headers: Record<string, string> = {}) => {
+    const res = await h.post(`${app}/oauth/wechat/logout`, '', { Accept: 'application/json', ...headers });
+    if (res.status !== 204) throw new Error(`logout answered ${res.status}`);
+  };
+  const expect = (status: number, want: number, what: string) => {
+    if (status !== want) throw new Error(`${what}: ${status}, expected ${want}`);
+  };
+  let jwtToken = '';
+  /** The token is the client's to keep (no cookie): listed with the cookies as what the client carries. */
+  const jwtLogin = async (h: Http, app: string) => {
+    jwtToken = String((await mpLogin(h, app, true)).token);
+    h.cookies.push({ name: '(JWT in the JSON answer, sent back as Authorization: Bearer)', bytes: jwtToken.length, lifetime: 'exp in the token' });
+  };
+  const longNext = `%2Forders%3Fq%3D${'x'.repeat(600)}`;
+
+  const steps: Step[] = [
+    { surface: 'mp', when: 'login started (anonymous)', anonymous: true, app: apps.session, run: async (h, app) => expect((await h.get(`${app}/oauth/wechat/login?action=mp&next=%2Fprofile`, { 'User-Agent': WECHAT_UA })).status, 302, 'mp start') },
+    { surface: 'qrcode', when: 'login started (anonymous)', anonymous: true, app: apps.session, run: async (h, app) => expect((await h.get(`${app}/oauth/wechat/login?action=qrcode&next=%2Fprofile`, { 'User-Agent': DESKTOP_UA })).status, 302, 'qrcode start') },
+    { surface: 'qrcode widget', when: '/oauth/wechat/qrconnect (anonymous)', anonymous: true, app: apps.session, run: async (h, app) => expect((await h.get(`${app}/oauth/wechat/qrconnect?next=%2Fprofile`, { 'User-Agent': DESKTOP_UA, 'X-WxAuth-Widget': '1' })).status, 200, 'qrconnect') },
+    { surface: 'qrcode widget', when: '/weixin-login.js (anonymous)', anonymous: true, app: apps.session, run: async (h, app) => expect((await h.get(`${app}/weixin-login.js?next=%2Fprofile`, { 'User-Agent': DESKTOP_UA })).status, 200, 'weixin-login.js') },
+    {
+      surface: 'mp',
+      when: '4 logins started in one browser (anonymous)',
+      anonymous: true,
+      app: apps.session,
+      run: async (h, app) => {
+        for (let i = 0; i < 4; i++) expect((await h.get(`${app}/oauth/wechat/login?action=mp&next=%2Fprofile%3Ftab%3D${i}`, { 'User-Agent': WECHAT_UA })).status, 302, 'mp start');
+      },
+    },
+    {
+      surface: 'mp',
+      when: '4 logins started, each with a 600-character next (anonymous)',
+      anonymous: true,
+      app: apps.session,
+      run: async (h, app) => {
+        for (let i = 0; i < 4; i++) expect((await h.get(`${app}/oauth/wechat/login?action=mp&next=${longNext}${i}`, { 'User-Agent': WECHAT_UA })).status, 302, 'mp start');
+      },
+    },
+    { surface: 'mp, storage session', when: 'login completed', app: apps.session, keepJar: true, run: (h, app) => mpLogin(h, app).then(() => undefined) },
+    { surface: 'mp, storage session', when: 'logout', app: apps.session, run: (h, app) => logout(h, app) },
+    { surface: 'mp, storage session + resolveUser', when: 'login completed', app: apps.sessionUser, keepJar: true, run: (h, app) => mpLogin(h, app).then(() => undefined) },
+    { surface: 'mp, storage session + resolveUser', when: 'logout', app: apps.sessionUser, run: (h, app) => logout(h, app) },
+    { surface: 'mp, storage cookie', when: 'login completed', app: apps.cookie, keepJar: true, run: (h, app) => mpLogin(h, app).then(() => undefined) },
+    { surface: 'mp, storage cookie', when: 'logout', app: apps.cookie, run: (h, app) => logout(h, app) },
+    { surface: 'mp, storage cookie + resolveUser', when: 'login completed', app: apps.cookieUser, keepJar: true, run: (h, app) => mpLogin(h, app).then(() => undefined) },
+    { surface: 'mp, storage cookie + resolveUser', when: 'logout', app: apps.cookieUser, run: (h, app) => logout(h, app) },
+    { surface: 'mp, storage jwt', when: 'login completed', app: apps.jwt, keepJar: true, run: jwtLogin },
+    { surface: 'mp, storage jwt', when: 'logout', app: apps.jwt, run: (h, app) => logout(h, app, { Authorization: `Bearer ${jwtToken}` }) },
+    { surface: 'mp, storage jwt + resolveUser', when: 'login completed', app: apps.jwtUser, keepJar: true, run: jwtLogin },
+    { surface: 'mp, storage jwt + resolveUser', when: 'logout', app: apps.jwtUser, run: (h, app) => logout(h, app, { Authorization: `Bearer ${jwtToken}` }) },
+    {
+      surface: 'native app (storage jwt)',
+      when: 'POST /wx/oauth/login',
+      app: apps.jwt,
+      run: async (h, app) => {
+        const headers = { 'X-Client-Type': 'android', 'X-Client-Version': '1.2.0', 'X-App-Id': MOBILE.appid, 'Content-Type': 'application/json' };
+        expect((await h.post(`${app}/wx/oauth/login`, JSON.stringify({ code: sim.issueCode(MOBILE.appid, { user: 'bob' }) }), headers)).status, 200, 'native login');
+      },
+    },
+    {
+      surface: 'mini program (storage jwt)',
+      when: 'POST /wx/miniprogram/login',
+      app: apps.jwt,
+      run: async (h, app) => expect((await h.post(`${app}/wx/miniprogram/login`, JSON.stringify({ code: sim.issueCode(MINI.appid, { user: 'carol' }) }), { 'Content-Type': 'application/json' })).status, 200, 'mini login'),
+    },
+    { surface: 'jssdk', when: 'first /weixin-config.js', app: apps.jwt, run: async (h, app) => expect((await h.get(`${app}/weixin-config.js?url=${encodeURIComponent(`${app}/page`)}`)).status, 200, 'weixin-config.js') },
+    {
+      surface: 'pay v2',
+      when: 'notify processed',
+      app: apps.jwt,
+      run: async (h, app) => {
+        const fields: Record<string, string> = {
+          return_code: 'SUCCESS', result_code: 'SUCCESS', appid: MP.appid, mch_id: MCHID, nonce_str: randomBytes(8).toString('hex'),
+          openid: sim.openidOf(MP.appid, 'alice'), trade_type: 'JSAPI', bank_type: 'OTHERS', total_fee: '100', cash_fee: '100', fee_type: 'CNY',
+          transaction_id: `4200001${Date.now()}`, out_trade_no: `T${Date.now()}`, time_end: '20250101120000',
+        };
+        fields.sign = signPay(fields, PAY_KEY, 'MD5');
+        const res = await h.post(`${app}/wxpay/pay/callback`, buildPayXml(fields), { 'Content-Type': 'text/xml' });
+        if (!res.body.includes('SUCCESS')) throw new Error(`notify answered ${res.status} ${res.body}`);
+      },
+    },
+  ];
+
+  const known: Array<[string, string]> = [
+    [MP.appid, '<appid>'], [QR.appid, '<appid>'], [MOBILE.appid, '<appid>'], [MINI.appid, '<appid>'],
+    [sim.openidOf(MINI.appid, 'carol'), '<openid>'], [MCHID, '<mchid>'],
+  ];
+  const prefixes = [prefix, sessPrefix];
+  return {
+    steps,
+    prefixes,
+    known,
+    async close() {
+      for (const s of servers) {
+        s.closeAllConnections();
+        s.close();
+      }
+      await sim.pay.settled();
+      await simHandle.close();
+      for (const p of prefixes) {
+        for await (const keys of redis.scanIterator({ MATCH: `${p}*`, COUNT: 500 })) {
+          const batch = ([] as string[]).concat(keys as string | string[]);
+          if (batch.length) await redis.del(batch);
+        }
+      }
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const redis = createClient({ url: REDIS_URL }) as RedisClientType;
+  await redis.connect();
+  const f = await footprint(redis);
+  let bugs: string[];
+  try {
+    const results = await measure(redis, f.prefixes, f.steps);
+    const out = report(results, f.prefixes, f.known);
+    bugs = out.bugs;
+    console.log(`store footprint: Redis ${REDIS_URL}, wxauth prefix <prefix> = ${f.prefixes[0]}, express-session (connect-redis) prefix <session prefix> = ${f.prefixes[1]}\n`);
+    console.log(out.text);
+    console.log(WORST_CASE);
+    console.log(bugs.length ? `WRITES BEFORE AUTHENTICATION:\n${bugs.map((b) => `  - ${b}`).join('\n')}` : 'Anonymous steps wrote nothing to Redis (MONITOR saw no write under either prefix).');
+  } finally {
+    await f.close();
+    await redis.quit();
+  }
+  if (bugs.length) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
