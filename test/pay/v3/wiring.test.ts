@@ -56,7 +56,7 @@ describe('the pay option', () => {
   });
 
   test('v3 only: v2 calls are a config_error naming pay.key, never a signature under no key', async () => {
-    const p = createPay({ appid: APPID, mchid: MCHID, v3: v3Options() });
+    const p = createPay({ appid: APPID, mchid: MCHID, v3: v3Options(), logger: quiet });
     expect(configError(() => p.sign({ a: 1 })).field).toBe('pay.key');
     expect(p.verify({ a: '1', sign: 'x' })).toBe(false);
     await expect(p.prepay({ body: 'x', outTradeNo: 'O1', totalFee: 1 })).rejects.toMatchObject({ code: 'config_error', field: 'pay.key' });
