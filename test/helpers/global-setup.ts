@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { buildIfChanged } from './ensure-build';
 
 /**
  * Tests run against a real Redis at REDIS_URL (default redis://127.0.0.1:6379). When that is
@@ -8,6 +9,7 @@ import net from 'node:net';
  * with a message that names REDIS_URL.
  */
 export default async function globalSetup(): Promise<void> {
+  buildIfChanged();
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (await reachable(url)) {
     process.env.REDIS_URL = url;

@@ -1,27 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { assertBuilt } from '../helpers/ensure-build';
 import { pathToFileURL } from 'node:url';
 
 /**
  * The CommonJS and ES-module builds are two copies of the package: an app (or two of its
  * dependencies) may load both in one process. An error thrown by one copy must be recognised by
- * the other's `isWxAuthError` and `instanceof`. Builds once when dist/ is missing.
+ * the other's `isWxAuthError` and `instanceof`. dist/ comes from the global setup (rebuilt when stale).
  */
 const root = path.resolve(__dirname, '../..');
 const cjsPath = path.join(root, 'dist/index.js');
 const esmPath = path.join(root, 'dist/index.mjs');
 
-beforeAll(() => {
-  if (!existsSync(cjsPath) || !existsSync(esmPath)) {
-    try {
-      execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
-    } catch (e) {
-      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
-      throw new Error(`npm run build failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: e });
-    }
-  }
-}, 120_000);
+beforeAll(assertBuilt); // dist/ is built (when stale) by the global setup
 
 test('an error from the CommonJS build is a WxAuthError to the ES-module build, and the other way round', () => {
   if (!readFileSync(cjsPath, 'utf8').includes('express-wxauth.error')) {

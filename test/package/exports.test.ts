@@ -1,25 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { assertBuilt } from '../helpers/ensure-build';
 
 /**
  * What ships: a CommonJS and an ES-module consumer import the built package by its own name
  * (Node's package self-reference resolves `express-wxauth` through `exports`), so `exports`,
- * the two formats and the entry points never drift. Builds once when dist/ is missing (a fresh
- * clone installed with --ignore-scripts, or dist/ deleted), with the package's own build.
+ * the two formats and the entry points never drift. dist/ comes from the global setup, which
+ * rebuilds it with the package's own build whenever it is missing or older than the sources.
  */
 const root = path.resolve(__dirname, '../..');
 
-beforeAll(() => {
-  if (!existsSync(path.join(root, 'dist/index.js')) || !existsSync(path.join(root, 'dist/index.mjs'))) {
-    try {
-      execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
-    } catch (e) {
-      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
-      throw new Error(`npm run build failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: e });
-    }
-  }
-}, 120_000);
+beforeAll(assertBuilt); // dist/ is built (when stale) by the global setup
 
 function run(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
