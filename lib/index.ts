@@ -4,7 +4,7 @@
  */
 export { wxauth, type WxAuthRouter } from './wxauth';
 export { WxAuthError, WxPayError, ErrorCodes, isWxAuthError, type ErrorCode } from './errors';
-export type { WxAuthOptions, AppCredentials, CookieOptions, ResolveUserInput } from './options';
+export type { WxAuthOptions, AppCredentials, MiniProgramOptions, CookieOptions, ResolveUserInput } from './options';
 export type { WxIdentity, LoginAction, IdentityStorage } from './identity/types';
 export type { SuccessHandler, ErrorHandler, SuccessContext, ErrorContext, OAuthAccess, WechatUserinfo } from './oauth/hooks';
 export type { Logger } from './log';

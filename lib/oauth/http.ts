@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
+import { stripTrailingSlashes } from '../wechat/endpoints';
 import { DEFAULT_COOKIE_NAME } from '../identity/cookie';
 import { hostCookieName, readCookie } from '../identity/cookie-jar';
 import type { ResolvedOptions } from '../options';
@@ -32,7 +33,7 @@ export function requestOrigin(req: Request, options: ResolvedOptions): string {
  * origin, plus the path the router is mounted on.
  */
 export function routerUrl(req: Request, options: ResolvedOptions, mountPath: string): string {
-  const base = options.baseUrl ? options.baseUrl.replace(/\/+$/, '') : requestOrigin(req, options);
+  const base = options.baseUrl ? stripTrailingSlashes(options.baseUrl) : requestOrigin(req, options);
   return base + mountPath;
 }
 
@@ -43,8 +44,8 @@ export function routerUrl(req: Request, options: ResolvedOptions, mountPath: str
  */
 export function routerPrefix(options: ResolvedOptions, mountPath: string, absolute: boolean): string {
   if (!options.baseUrl) return mountPath;
-  const base = options.baseUrl.replace(/\/+$/, '');
-  return (absolute ? base : new URL(base).pathname.replace(/\/+$/, '')) + mountPath;
+  const base = stripTrailingSlashes(options.baseUrl);
+  return (absolute ? base : stripTrailingSlashes(new URL(base).pathname)) + mountPath;
 }
 
 /** The `next` guard with our origin and `allowedRedirects`. */

@@ -1,5 +1,6 @@
 import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
+import { stripTrailingSlashes } from '../wechat/endpoints';
 import { argsError, extraFields, PayCaller, requireFen, requireString } from './client';
 import type { PayOptions } from './options';
 import type { PayParams } from './sign';
@@ -42,14 +43,14 @@ export class PayApiCalls {
   /** The notify URL for orders of `type` (`:type` in `pay.notifyUrl` is replaced). */
   notifyUrlFor(type: string): string | undefined {
     if (this.options.notifyUrl) return this.options.notifyUrl.replace(/:type\b/g, type);
-    return this.baseUrl ? `${this.baseUrl.replace(/\/+$/, '')}/wxpay/${type}/callback` : undefined;
+    return this.baseUrl ? `${stripTrailingSlashes(this.baseUrl)}/wxpay/${type}/callback` : undefined;
   }
 
   /** Where refund notifies go; undefined leaves WeChat to use the merchant platform's setting. */
   refundNotifyUrl(): string | undefined {
     if (this.options.refundNotifyUrl) return this.options.refundNotifyUrl;
     if (this.options.notifyUrl) return /:type\b/.test(this.options.notifyUrl) ? this.options.notifyUrl.replace(/:type\b/g, 'refund') : undefined;
-    return this.baseUrl ? `${this.baseUrl.replace(/\/+$/, '')}/wxpay/refund/callback` : undefined;
+    return this.baseUrl ? `${stripTrailingSlashes(this.baseUrl)}/wxpay/refund/callback` : undefined;
   }
 
   /** Unified order (`/pay/unifiedorder`). No default amount, order number or IP: each is an `args_error` when missing. */

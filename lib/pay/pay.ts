@@ -147,12 +147,13 @@ const createPaySchema = payOptionsSchema.extend({
 export function createPay(config: CreatePayConfig): PayApi {
   const c = validateOptions<CreatePayConfig>(createPaySchema, config, 'pay');
   const { baseUrl, store, storePrefix, endpoints, timeoutMs, axios, logger, now, ...options } = c;
+  const log = logger ?? consoleLogger;
   const ctx: WxContext = {
     http: new WechatClient({ ...(endpoints ? { endpoints } : {}), ...(timeoutMs ? { timeoutMs } : {}), ...(axios ? { axios } : {}) }),
-    store: resolveStore(store, storePrefix),
+    store: resolveStore(store, storePrefix, undefined, log), // the memory store tells the app's logger when it is full
     now: now ?? Date.now,
     randomHex: defaultRandomHex,
-    logger: logger ?? consoleLogger,
+    logger: log,
   };
   return createPayApi(ctx, options, baseUrl);
 }

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { SurfaceDeps } from '../deps';
+import { stripTrailingSlashes } from '../wechat/endpoints';
 import { NOTIFY_MAX_BYTES } from './notify';
 import { createPayApi, type PayApi } from './pay';
 import { mountPayV3 } from './v3/router';
@@ -17,7 +18,7 @@ export type { PayApi } from './pay';
 export function mountPay(router: Router, deps: SurfaceDeps): PayApi {
   // Default notify URLs need the full public path: origin, any proxy prefix, and where we are mounted.
   const { baseUrl, mountPath = '' } = deps.options;
-  const api = createPayApi(deps.ctx, deps.options.pay!, baseUrl ? baseUrl.replace(/\/+$/, '') + mountPath : undefined);
+  const api = createPayApi(deps.ctx, deps.options.pay!, baseUrl ? stripTrailingSlashes(baseUrl) + mountPath : undefined);
   // v3 notifies (`/wxpay/v3/…`): their own routes, reading the raw body themselves.
   if (deps.options.pay!.v3) mountPayV3(router, api.v3, deps.ctx.logger);
   const raw = express.raw({ type: () => true, limit: NOTIFY_MAX_BYTES });
