@@ -1,11 +1,16 @@
 /**
  * Run the simulator by hand:  tsx lib/simulator/cli.ts [--port 3100] [--host 127.0.0.1] [--allow-production]
- * Serves two demo apps (an official account and a website app) and prints the endpoints.
+ * Serves two demo apps (an official account and a website app) and a demo merchant (v2 key and
+ * v3 keys), and prints the endpoints. The merchant's v3 PEMs are written to a temporary folder
+ * (removed on exit) so a server in any language can load them.
  * It binds 127.0.0.1 unless `--host` says otherwise, and refuses NODE_ENV=production unless
  * `--allow-production` is given: it logs anyone in and accepts any payment.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSimulator } from './index';
-import { DEMO_APPS, DEMO_MERCHANT, demoOptions } from './demo';
+import { DEMO_APPS, DEMO_MERCHANT, DEMO_MERCHANT_V3, demoOptions } from './demo';
 import { isWxAuthError } from '../errors';
 
 const argv = process.argv.slice(2);
@@ -36,17 +41,32 @@ async function main(): Promise<void> {
     if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') throw new Error(`--host ${host} is not an address of this machine`, { cause: error });
     throw error;
   });
+  // The v3 PEMs as files: apiclient_key.pem (the merchant's) and pub_key.pem (WeChat Pay's, the simulator's fixture).
+  const keysDir = mkdtempSync(join(tmpdir(), 'wxauth-simulator-'));
+  const privateKeyPath = join(keysDir, 'apiclient_key.pem');
+  const publicKeyPath = join(keysDir, 'pub_key.pem');
+  writeFileSync(privateKeyPath, DEMO_MERCHANT_V3.privateKey, { mode: 0o600 });
+  writeFileSync(publicKeyPath, sim.payV3.publicKey);
+  const removeKeys = () => rmSync(keysDir, { recursive: true, force: true });
+  process.once('exit', removeKeys);
   const lines = [
     `WeChat simulator listening on ${url}${host === '127.0.0.1' ? ' (this machine only; --host 0.0.0.0 to reach it from a phone)' : ''}`,
     '',
     `  endpoints: { open: '${url}', api: '${url}', pay: '${url}' }`,
     '',
     ...Object.values(DEMO_APPS).map((a) => `  ${a.type.padEnd(7)} appid ${a.appid}  secret ${a.secret}  (${a.name})`),
-    `  pay     mchid ${DEMO_MERCHANT.mchid}  key ${DEMO_MERCHANT.key}`,
+    `  pay v2  mchid ${DEMO_MERCHANT.mchid}  key ${DEMO_MERCHANT.key}`,
+    `  pay v3  mchid ${DEMO_MERCHANT.mchid}  appid ${DEMO_MERCHANT.appid}  (public-key mode)`,
+    `          apiV3Key ${DEMO_MERCHANT_V3.apiV3Key}  serialNo ${DEMO_MERCHANT_V3.serialNo}`,
+    `          privateKey ${privateKeyPath}`,
+    `          publicKeyId ${sim.payV3.publicKeyId}  publicKey ${publicKeyPath}`,
+    `          (in Node: DEMO_MERCHANT_V3 and sim.payV3 from 'express-wxauth/simulator')`,
     '',
     `  ${url}/connect/oauth2/authorize   consent page (mp)`,
     `  ${url}/connect/qrconnect          QR page (website app)`,
     `  ${url}/sns/*  ${url}/cgi-bin/*    api host`,
+    `  ${url}/v3/pay/*  ${url}/pay/*     pay host (v3, v2)`,
+    `  ${url}/sim/weixin-jsbridge.js      WeixinJSBridge stand-in for JSAPI pay outside WeChat`,
     '',
     '  Choose the user with ?sim_user=bob or the wxsim_user cookie (default alice). Ctrl-C stops.',
     '',

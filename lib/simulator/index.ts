@@ -155,6 +155,6 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   return sim;
 }
 
-export { DEMO_APPS, DEMO_MERCHANT, demoOptions } from './demo';
+export { DEMO_APPS, DEMO_MERCHANT, DEMO_MERCHANT_V3, demoOptions } from './demo';
 export { createSimMerchantV3, type SimMerchantV3Keys } from './pay-v3/merchants';
 export { WECHAT_NOTIFY_RETRY_DELAYS_MS } from './pay-v3/notify';

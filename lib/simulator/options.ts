@@ -12,10 +12,10 @@ const appSchema = z.strictObject({
   unionid: z.boolean().optional(),
 });
 
-// Merchants keep extra fields: the pay host may need more than the v2 key.
+// Merchants keep extra fields: the v3 host checks `v3` itself. `key` (v2) is optional when `v3` is given.
 const merchantSchema = z.looseObject({
   mchid: z.string({ error: 'must be a string of digits' }).regex(/^\d{1,32}$/, 'must be a string of digits'),
-  key: z.string({ error: 'must be a string (the 32-character API key)' }).min(1, 'must not be empty'),
+  key: z.string({ error: 'must be a string (the 32-character API key)' }).min(1, 'must not be empty').optional(),
   appid: z.string().optional(),
 });
 
@@ -48,6 +48,12 @@ export function checkOptions(options: SimulatorOptions): SimulatorOptions {
   checked.apps.forEach((app, i) => {
     if (seen.has(app.appid)) throw new WxAuthError('config_error', `"simulator.apps.${i}.appid" is a duplicate`, { field: `simulator.apps.${i}.appid` });
     seen.add(app.appid);
+  });
+  (checked.merchants ?? []).forEach((m, i) => {
+    // A merchant without a v2 key is v3-only; without either it could take no payment at all.
+    if (m.key === undefined && m.v3 === undefined) {
+      throw new WxAuthError('config_error', `"simulator.merchants.${i}.key" is required unless the merchant has a "v3" block (createSimMerchantV3())`, { field: `simulator.merchants.${i}.key` });
+    }
   });
   // The simulator logs anyone in and accepts any payment: it must never run where real users are.
   if (process.env.NODE_ENV === 'production' && checked.allowProduction !== true) {

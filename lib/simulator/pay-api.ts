@@ -4,7 +4,7 @@ import { buildPayXml, parsePayXml } from '../pay/xml';
 import { randomId } from './ids';
 import { PayBizFail, PayReturnFail, type PayLedger, type SimOrder, type SimRefund } from './pay-state';
 import { clientCertOk } from './pay-tls';
-import type { SimMerchant } from './types';
+import type { SimMerchantV2 as SimMerchant } from './types';
 
 type Fields = Record<string, string>;
 interface Handled {

@@ -7,7 +7,7 @@ import { payNotifyXml, refundNotifyXml } from './pay-messages';
 import { deliver, type DeliveryPolicy, type NotifyDelivery } from './pay-notify';
 import { PayLedger, type SimOrder, type SimRedPack, type SimRefund } from './pay-state';
 import { listenTls, type TlsListenOptions } from './pay-tls';
-import type { SimMerchant, SimServer } from './types';
+import type { SimMerchant, SimMerchantV2, SimServer } from './types';
 
 export type { NotifyDelivery, DeliveryPolicy } from './pay-notify';
 export type { SimOrder, SimRefund, SimRedPack, TradeState } from './pay-state';
@@ -56,7 +56,8 @@ export interface SimPayHost {
  */
 export function mountPayHost(router: Router, sim: PayHostSim): SimPayHost {
   const merchants = () => sim.merchants ?? [];
-  const merchantOf = (mchid: string | undefined) => merchants().find((m) => m.mchid === mchid);
+  // A v3-only merchant (no v2 key) is unknown here: nothing may be signed or verified under a missing key.
+  const merchantOf = (mchid: string | undefined) => merchants().find((m): m is SimMerchantV2 => m.mchid === mchid && typeof m.key === 'string');
   const ledger = new PayLedger(() => sim.now());
   const deliveries: NotifyDelivery[] = [];
   const pending = new Set<Promise<unknown>>();

@@ -51,14 +51,17 @@ export interface SimApp {
 export interface SimMerchant {
   /** Merchant id (`mch_id`), digits. */
   mchid: string;
-  /** The v2 API key (32 characters) used to sign requests and responses. */
-  key: string;
+  /** The v2 API key (32 characters) used to sign requests and responses. Optional with `v3`: the merchant then has no v2 API. */
+  key?: string;
   /** The appid orders are made for, when the merchant is bound to one. */
   appid?: string;
   /** WeChat Pay v3: without it the merchant has v2 only (`createSimMerchantV3()` makes one). */
   v3?: SimMerchantV3;
   [extra: string]: unknown;
 }
+
+/** A merchant with a v2 API key: the only kind the v2 pay host knows. */
+export type SimMerchantV2 = SimMerchant & { key: string };
 
 /** Per-user overrides of the simulated profile (`/sns/userinfo`). */
 export interface SimUserProfile {
