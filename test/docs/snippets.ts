@@ -296,3 +296,44 @@ function connects(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped (letters of any script kept), spaces to hyphens. */
+export function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** The anchors of a guide's headings (outside code blocks), repeated ones numbered as GitHub does. */
+export function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const count = new Map<string, number>();
+  let fence: string | undefined;
+  for (const line of markdown.split('\n')) {
+    const f = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
+    if (f && (!fence || f.startsWith(fence))) fence = fence ? undefined : f;
+    if (fence) continue;
+    const h = /^#{1,6}\s+(.*)$/.exec(line);
+    if (!h) continue;
+    const base = anchorOf(h[1]!);
+    const n = count.get(base) ?? 0;
+    count.set(base, n + 1);
+    anchors.add(n ? `${base}-${n}` : base);
+  }
+  return anchors;
+}
+
+/** Every `[text](target)` link of a guide outside code: its target and line. */
+export function linksOf(markdown: string): Array<{ target: string; line: number }> {
+  const links: Array<{ target: string; line: number }> = [];
+  let fence: string | undefined;
+  markdown.split('\n').forEach((line, i) => {
+    const f = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
+    if (f && (!fence || f.startsWith(fence))) fence = fence ? undefined : f;
+    if (fence || f) return;
+    for (const m of line.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s]+)\)/g)) links.push({ target: m[1]!, line: i + 1 });
+  });
+  return links;
+}
