@@ -15,8 +15,9 @@ import session from 'express-session';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { isWxAuthError, wxauth, type AppCredentials, type WxAuthOptions, type WxAuthRouter } from '../lib';
-import { createSimulator, type SimApp, type SimMerchant, type Simulator, type SimulatorOptions } from '../lib/simulator';
+import { createSimMerchantV3, createSimulator, type SimApp, type SimMerchant, type SimMerchantV3Keys, type Simulator, type SimulatorOptions } from '../lib/simulator';
 import type { NavLink } from './layout';
+import { StartError } from './start-error';
 import * as login from './features/login';
 import * as jssdk from './features/jssdk';
 import * as shop from './features/shop';
@@ -54,8 +55,10 @@ export interface ExampleCredentials {
   qrcode?: AppCredentials;
   mobile?: AppCredentials;
   miniprogram?: AppCredentials;
-  /** The simulator's merchant (simulator mode only). */
+  /** The simulator's merchant (simulator mode only): a v2 key and a v3 block. */
   merchant?: SimMerchant;
+  /** That merchant's v3 keys, made at start-up (simulator mode only): `pay.v3` is built from them. */
+  merchantV3?: SimMerchantV3Keys;
 }
 
 /** What each feature's `register` / `options` receives. */
@@ -96,13 +99,8 @@ export interface ExampleApp {
   close(): Promise<void>;
 }
 
-/**
- * A start-up failure the person running the example can fix: the message is one line that
- * names the setting (`PORT`, `REDIS_URL`, …) and what to do. `npm start` prints only that line.
- */
-export class StartError extends Error {
-  override readonly name = 'StartError';
-}
+
+export { StartError };
 
 /** Simulated apps and merchant used offline. Secrets are fake: the simulator is the only one that knows them. */
 export const SIM_APPS: SimApp[] = [
@@ -111,7 +109,8 @@ export const SIM_APPS: SimApp[] = [
   { appid: 'wxexamplemo00001', secret: 'sim-mobile-secret-exmpl-01', type: 'mobile', name: 'Example Shop (app)' },
   { appid: 'wxexamplemini001', secret: 'sim-mini-secret-example-01', type: 'miniprogram', name: 'Example Shop (mini)' },
 ];
-export const SIM_MERCHANT: SimMerchant = { mchid: '1900000109', key: 'simulatedmerchantkey0123456789ab', appid: 'wxexamplemp00001' };
+/** The v2 side of the simulator's merchant; each start adds a fresh v3 block (`createSimMerchantV3()`). */
+export const SIM_MERCHANT: SimMerchant = { mchid: '1900000109', key: 'simulatedmerchantkey0123456789ab', appid: 'wxexamplemp00001', name: 'Example Shop' };
 
 /**
  * The features, in navigation order. Account binding is wired per app instance (its own store,
@@ -172,10 +171,13 @@ async function build(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>, c
 
   if (offline) {
     const extra = featureList.map((f) => f.simulator ?? {});
+    // The merchant takes v2 and v3 (public-key mode), as most merchants registered before 2024-10 do.
+    const merchantV3 = createSimMerchantV3();
+    const merchant: SimMerchant = { ...SIM_MERCHANT, v3: merchantV3.v3 };
     const simulator = simulatorOrExplain(() =>
       createSimulator({
         apps: [...SIM_APPS, ...extra.flatMap((e) => e.apps ?? [])],
-        merchants: [SIM_MERCHANT, ...extra.flatMap((e) => e.merchants ?? [])],
+        merchants: [merchant, ...extra.flatMap((e) => e.merchants ?? [])],
         users: Object.assign({}, ...extra.map((e) => e.users ?? {})),
       }),
     );
@@ -191,7 +193,8 @@ async function build(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>, c
       qrcode: credentialsOf('qrcode'),
       mobile: credentialsOf('mobile'),
       miniprogram: credentialsOf('miniprogram'),
-      merchant: SIM_MERCHANT,
+      merchant,
+      merchantV3,
     };
   } else {
     context.credentials = credentialsFromEnv(env);

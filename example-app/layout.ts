@@ -29,7 +29,8 @@ export function page(title: string, body: string, options: { nav: readonly NavLi
 body{font:15px/1.5 system-ui,-apple-system,"PingFang SC",sans-serif;max-width:44rem;margin:0 auto;padding:1rem;color:#222}
 nav{display:flex;gap:.5rem;align-items:center;justify-content:space-between;border-bottom:1px solid #eee;padding-bottom:.5rem;margin-bottom:1rem}
 .button,button{display:inline-block;font-size:1rem;padding:.5rem 1rem;border-radius:6px;border:0;background:#07c160;color:#fff;text-decoration:none;cursor:pointer;margin:.25rem .5rem .25rem 0}
-.button.secondary{background:#f2f2f2;color:#06ae56}
+.button.secondary,button.secondary{background:#f2f2f2;color:#06ae56}
+h1{overflow-wrap:anywhere}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{color:#666}dd{margin:0;font-family:ui-monospace,monospace;word-break:break-all}
 </style>${options.head ?? ''}</head>
 <body><nav><span>${links}</span>${logout}</nav>

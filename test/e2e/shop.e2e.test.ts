@@ -1,14 +1,15 @@
+/** The shop on WeChat Pay v2 (PAY_API=v2) in Chromium; v3, the default, is shop-v3.e2e.test.ts. */
 import { shot, startExample, type Running } from './harness';
 
 let run: Running;
 beforeAll(async () => {
-  run = await startExample();
+  run = await startExample({ PAY_API: 'v2' });
 });
 afterAll(async () => {
   await run?.close();
 });
 
-test('shop checkout: order → Pay on the simulator cashier → the notify marks the order paid → refund', async () => {
+test("v2 shop checkout: order → Pay on the simulator's v2 cashier → the notify marks the order paid → refund", async () => {
   const context = await run.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${run.url}/shop`);
@@ -19,6 +20,7 @@ test('shop checkout: order → Pay on the simulator cashier → the notify marks
   const buy = page.locator('button[id^="buy-"]').first();
   await Promise.all([page.waitForURL(/\/shop\/orders\/EX/), buy.click()]);
   expect(await page.textContent('#order-state')).toBe('NOTPAY');
+  expect(await page.textContent('#channel')).toBe('WeChat Pay v2 NATIVE');
   const orderUrl = page.url();
 
   await Promise.all([page.waitForURL(/\/sim\/pay\/cashier/), page.click('#pay-button')]);

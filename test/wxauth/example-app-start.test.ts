@@ -41,19 +41,35 @@ test('an unreachable REDIS_URL: one line naming REDIS_URL, exit status 1 (no end
   expect(result.stderr).not.toMatch(STACK);
 });
 
-test('a normal start serves / and stops on SIGTERM', async () => {
+test('a normal start serves /, says the shop pays with v3 (PAY_API=v2 for v2), and stops on SIGTERM', async () => {
   const child = start(START, [], { PORT: '0' }, KILL_AFTER_MS);
   try {
     const [, url] = await child.waitFor(/open (http:\/\/localhost:\d+)/);
+    const [payLine] = await child.waitFor(/pay: .*\n/);
+    expect(payLine).toMatch(/pay: WeChat Pay v3 \(public-key mode\), the simulator's merchant; .*JSAPI.*Native QR.*\(PAY_API=v2 for APIv2\)/);
     const home = await request(url!.replace('localhost', '127.0.0.1')).get('/');
     expect(home.status).toBe(200);
     expect(home.text).toContain('Log in with WeChat');
+    expect((await request(url!.replace('localhost', '127.0.0.1')).get('/shop')).text).toContain('Payments: WeChat Pay v3');
   } finally {
     const result = await child.stop();
     expect(result.signal).toBeNull(); // its own SIGTERM handler exited, cleanly
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
   }
+});
+
+test('PAY_API=v2: the banner says v2; PAY_API=v4: one line naming PAY_API, exit status 1', async () => {
+  const child = start(START, [], { PORT: '0', PAY_API: 'v2' }, KILL_AFTER_MS);
+  try {
+    const [payLine] = await child.waitFor(/pay: .*\n/);
+    expect(payLine).toMatch(/pay: WeChat Pay v2, the simulator's merchant; .*\(unset PAY_API for v3\)/);
+  } finally {
+    expect((await child.stop()).code).toBe(0);
+  }
+  const result = await run(START, [], { PORT: '0', PAY_API: 'v4' }, KILL_AFTER_MS);
+  expect(result.code).toBe(1);
+  expect(linesOf(result.stderr)).toEqual(['PAY_API must be "v3" (the default) or "v2" (got "v4")']);
 });
 
 describe('createExampleApp (in process)', () => {

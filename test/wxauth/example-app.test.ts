@@ -1,6 +1,6 @@
-/** The example app boots offline (simulator) and logs a user in; also on Express 4 and with Redis. */
+/** The example app boots offline (simulator), logs a user in and takes a v3 payment; also on Express 4 and with Redis. */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { createExampleApp, SIM_APPS, type ExampleApp } from '../../example-app/app';
@@ -89,4 +89,30 @@ test('with REDIS_URL: sessions and state live in Redis', async () => {
   } finally {
     await client.quit();
   }
+});
+
+test('offline: the shop pays with WeChat Pay v3 by default — in WeChat a JSAPI order, paid, its v3 notify marks it paid (also on Express 4)', async () => {
+  // The server first, so BASE_URL (where the v3 notify goes) can be its address.
+  server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  example = await createExampleApp({ BASE_URL: url });
+  server.on('request', example.app);
+  const sim = example.context.simulator!;
+  const browser = new Browser(url, example.context.simulatorUrl!, WECHAT_UA);
+  const consent = await browser.visit('/oauth/wechat/login?action=mp&next=%2Fshop');
+  await browser.submitSimForm(consent.res, consent.url, { decision: 'approve' });
+  expect((await browser.get('/shop')).text).toContain('Payments: WeChat Pay v3');
+  const created = await browser.post('/shop/orders', { product: 'tea' }, 'form', { Origin: url });
+  expect(created.status).toBe(303);
+  const outTradeNo = created.headers.location!.split('/').pop()!;
+  const order = sim.payV3.order(outTradeNo)!;
+  expect(order).toMatchObject({ tradeType: 'JSAPI', appid: MP_APP.appid, openid: sim.openidOf(MP_APP.appid, 'alice'), notifyUrl: `${url}/wxpay/v3/shop/callback` });
+  expect(sim.pay.orderByTradeNo(outTradeNo)).toBeUndefined(); // nothing went to v2
+
+  const { deliveries } = await sim.payV3.pay(outTradeNo);
+  expect(deliveries.map((d) => d.status)).toEqual([204]);
+  const page = await browser.get(created.headers.location!);
+  expect(page.text).toContain('<dd id="order-state">SUCCESS</dd>');
+  expect(page.text).toContain(`<dd id="transaction-id">${order.transactionId}</dd>`);
 });
