@@ -83,6 +83,13 @@ describe('decryptPayV3Resource refuses', () => {
   test('another algorithm', () => expect(refused({ ...good, algorithm: 'AEAD_AES_128_GCM' })).toBe('decrypt_error'));
   test('a ciphertext shorter than the tag', () => expect(refused({ ...good, ciphertext: 'AAAA' })).toBe('decrypt_error'));
   test('no ciphertext', () => expect(refused({ nonce: 'x' })).toBe('decrypt_error'));
+  test('a ciphertext with characters outside base64 (checked by its decoded length)', () => {
+    for (const bad of [`${good.ciphertext.slice(0, 8)}!${good.ciphertext.slice(8)}`, `${good.ciphertext.slice(0, 8)} ${good.ciphertext.slice(8)}`, `${good.ciphertext}\n`, `=${good.ciphertext}`]) {
+      expect(() => decryptPayV3Resource({ ...good, ciphertext: bad }, API_V3_KEY)).toThrow('malformed');
+    }
+  });
+  test('a Buffer key that is not 32 bytes', () => expect(refused(good, Buffer.from(API_V3_KEY.slice(0, 16)))).toBe('decrypt_error'));
+  test('a Buffer key of the right bytes decrypts', () => expect(decryptPayV3Resource(good, Buffer.from(API_V3_KEY))).toBe('{"a":1}'));
   test('not an object', () => expect(refused(null)).toBe('decrypt_error'));
   test('the error names nothing secret', () => {
     try {
