@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 
 const require = createRequire(import.meta.url);
 
-const entries = { index: 'lib/index.ts', simulator: 'lib/simulator/index.ts' };
+const entries = { index: 'lib/index.ts', simulator: 'lib/simulator/index.ts', passport: 'lib/passport/index.ts' };
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), 'express', 'express-session', 'redis'];
 

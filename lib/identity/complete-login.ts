@@ -15,10 +15,7 @@ export async function completeLogin(
   res: Response,
   input: ResolveUserInput & { isSnapshotUser?: boolean },
 ): Promise<{ identity: WxIdentity; token?: string }> {
-  if (input.isSnapshotUser) {
-    // A "snapshot page" virtual user: WeChat's docs say never to bind or create an account for it.
-    throw new WxAuthError('snapshot_user', 'this is a snapshot-page virtual user; open the page in WeChat to log in');
-  }
+  refuseSnapshotUser(input.isSnapshotUser);
   const identity: WxIdentity = {
     openid: input.openid,
     ...(input.unionid ? { unionid: input.unionid } : {}),
@@ -32,4 +29,12 @@ export async function completeLogin(
   const { token } = await deps.identity.login(req, res, identity);
   req.wxauth = identity;
   return token === undefined ? { identity } : { identity, token };
+}
+
+/** Throws `snapshot_user` for a "snapshot page" virtual user (`is_snapshotuser: 1`). Shared with the Passport strategy. */
+export function refuseSnapshotUser(isSnapshotUser: boolean | undefined): void {
+  if (isSnapshotUser) {
+    // A "snapshot page" virtual user: WeChat's docs say never to bind or create an account for it.
+    throw new WxAuthError('snapshot_user', 'this is a snapshot-page virtual user; open the page in WeChat to log in');
+  }
 }
