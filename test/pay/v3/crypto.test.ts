@@ -30,6 +30,7 @@ describe('published vectors', () => {
     expect(verifyPayV3('', signature, publicKey)).toBe(false);
     expect(verifyPayV3('source', '', publicKey)).toBe(false);
     expect(verifyPayV3('source', goPubkeyVerifier.invalidBase64Signature, publicKey)).toBe(false);
+    for (const bad of [`${signature.slice(0, 10)} ${signature.slice(10)}`, `${signature.slice(0, 10)}!!${signature.slice(10)}`, `${signature}\n`, `=${signature}`]) expect(verifyPayV3(goPubkeyVerifier.message, bad, publicKey)).toBe(false);
   });
 
   test('wechatpay-java AeadAesCipherTest: decrypts to "message"', () => {
@@ -83,9 +84,13 @@ describe('decryptPayV3Resource refuses', () => {
   test('another algorithm', () => expect(refused({ ...good, algorithm: 'AEAD_AES_128_GCM' })).toBe('decrypt_error'));
   test('a ciphertext shorter than the tag', () => expect(refused({ ...good, ciphertext: 'AAAA' })).toBe('decrypt_error'));
   test('no ciphertext', () => expect(refused({ nonce: 'x' })).toBe('decrypt_error'));
-  test('a ciphertext with characters outside base64 (checked by its decoded length)', () => {
-    for (const bad of [`${good.ciphertext.slice(0, 8)}!${good.ciphertext.slice(8)}`, `${good.ciphertext.slice(0, 8)} ${good.ciphertext.slice(8)}`, `${good.ciphertext}\n`, `=${good.ciphertext}`]) {
-      expect(() => decryptPayV3Resource({ ...good, ciphertext: bad }, API_V3_KEY)).toThrow('malformed');
+  test('a ciphertext with characters outside base64 (checked by its decoded length), padded or not', () => {
+    const unpadded = encryptPayV3Resource('{"a":12}', API_V3_KEY, 'abcdefghijkl', 'transaction'); // 24 bytes: no "="
+    expect(unpadded.ciphertext).not.toContain('=');
+    for (const { ciphertext } of [good, unpadded]) {
+      for (const bad of [`${ciphertext.slice(0, 8)}!${ciphertext.slice(8)}`, `${ciphertext.slice(0, 8)} ${ciphertext.slice(8)}`, `${ciphertext}\n`, `=${ciphertext}`, `${ciphertext.slice(0, 4)}é${ciphertext.slice(4)}`]) {
+        expect(() => decryptPayV3Resource({ ...good, ciphertext: bad }, API_V3_KEY)).toThrow('malformed');
+      }
     }
   });
   test('a Buffer key that is not 32 bytes', () => expect(refused(good, Buffer.from(API_V3_KEY.slice(0, 16)))).toBe('decrypt_error'));
