@@ -1,11 +1,22 @@
 import { WxAuthError } from '../errors';
 import { MemoryStore } from './memory';
 import { isRedisLikeClient, RedisStore } from './redis';
+import { SUPPORTED_CLIENTS } from './redis-clients';
 import type { Store } from './types';
 
 export type { Store } from './types';
 export { MemoryStore, type MemoryStoreOptions } from './memory';
-export { RedisStore, isRedisLikeClient, type RedisLikeClient, type RedisStoreOptions } from './redis';
+export {
+  RedisStore,
+  isRedisLikeClient,
+  type RedisLikeClient,
+  type RedisStoreOptions,
+  type RedisClientKind,
+  type NodeRedisClientLike,
+  type NodeRedisClusterLike,
+  type NodeRedisSentinelLike,
+  type IoredisLike,
+} from './redis';
 export { singleFlight, withLock, type LockOptions } from './lock';
 
 /** True when `value` already implements the `Store` contract. */
@@ -17,8 +28,8 @@ export function isStore(value: unknown): value is Store {
 
 /**
  * `store` option → a `Store`: nothing gives the memory default (told through `logger` when it is
- * full), a node-redis / ioredis client is wrapped in a `RedisStore` with `prefix` and
- * `commandTimeoutMs`, a `Store` is used as it is.
+ * full), a node-redis / ioredis client, cluster or sentinel is wrapped in a `RedisStore` with
+ * `prefix` and `commandTimeoutMs` (which refuses one it cannot drive), a `Store` is used as it is.
  */
 export function resolveStore(option: unknown, prefix?: string, commandTimeoutMs?: number, logger?: { warn(message: string): void }): Store {
   if (commandTimeoutMs !== undefined && !isRedisLikeClient(option)) {
@@ -31,7 +42,7 @@ export function resolveStore(option: unknown, prefix?: string, commandTimeoutMs?
   if (isRedisLikeClient(option)) {
     return new RedisStore(option, { ...(prefix === undefined ? {} : { prefix }), ...(commandTimeoutMs === undefined ? {} : { commandTimeoutMs }) });
   }
-  throw new WxAuthError('config_error', '"store" must be a node-redis client, an ioredis client or a Store { get, set, del, setIfAbsent, take, delIfEquals }', {
+  throw new WxAuthError('config_error', `"store" must be ${SUPPORTED_CLIENTS} { get, set, del, setIfAbsent, take, delIfEquals }`, {
     field: 'store',
   });
 }

@@ -1,15 +1,16 @@
 import { WxAuthError } from '../errors';
+import { redisExec, type RedisClientKind, type RedisExec, type RedisLikeClient } from './redis-clients';
 import type { Store } from './types';
 
-/**
- * The slice of a Redis client we use. node-redis v4+ has `sendCommand(args)`; ioredis has
- * `call(cmd, ...args)`. Raw commands keep us independent of each client's option-object API,
- * which changed between node-redis v4 and v5.
- */
-export type RedisLikeClient =
-  // node-redis v5+ honours `{ timeout }` (an unsent command is dropped from its offline queue); v4 ignores it.
-  | { sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown> }
-  | { call(command: string, ...args: string[]): Promise<unknown> };
+export {
+  isRedisLikeClient,
+  type RedisLikeClient,
+  type NodeRedisClientLike,
+  type NodeRedisClusterLike,
+  type NodeRedisSentinelLike,
+  type IoredisLike,
+  type RedisClientKind,
+} from './redis-clients';
 
 export interface RedisStoreOptions {
   /** Prefix of every key. Default `wxauth:`. */
@@ -35,17 +36,17 @@ const EXPIRE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return r
 const SET_IF_EQUALS =
   "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end";
 
-export function isRedisLikeClient(value: unknown): value is RedisLikeClient {
-  if (!value || typeof value !== 'object') return false;
-  const candidate = value as Record<string, unknown>;
-  return typeof candidate.sendCommand === 'function' || (typeof candidate.call === 'function' && typeof candidate.get === 'function');
-}
-
-/** A `Store` on the user's own node-redis (v4+) or ioredis client. */
+/**
+ * A `Store` on the user's own Redis client: node-redis v4+ (client, `createCluster()`,
+ * `createSentinel()`) or ioredis (`Redis`, with or without `sentinels`, and `Cluster`). A client it
+ * cannot drive is refused here with `config_error` (field `store`), not on the first request.
+ */
 export class RedisStore implements Store {
   readonly prefix: string;
   readonly commandTimeoutMs: number;
-  private readonly exec: (args: string[]) => Promise<unknown>;
+  /** Which client family the store drives. */
+  readonly clientKind: RedisClientKind;
+  private readonly exec: RedisExec;
 
   constructor(client: RedisLikeClient, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'wxauth:';
@@ -54,67 +55,78 @@ export class RedisStore implements Store {
       throw new WxAuthError('config_error', '"commandTimeoutMs" must be a number of milliseconds >= 0', { field: 'commandTimeoutMs' });
     }
     this.commandTimeoutMs = timeout;
-    this.exec =
-      'sendCommand' in client
-        ? (args) => (timeout ? client.sendCommand(args, { timeout }) : client.sendCommand(args))
-        : (args) => client.call(args[0]!, ...args.slice(1));
+    const { kind, exec } = redisExec(client, timeout);
+    this.clientKind = kind;
+    this.exec = exec;
   }
 
   async get(key: string): Promise<string | undefined> {
-    return asString(await this.run(['GET', this.prefix + key]));
+    const fullKey = this.prefix + key;
+    return asString(await this.run(['GET', fullKey], fullKey));
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    const args = ['SET', this.prefix + key, value];
+    const fullKey = this.prefix + key;
+    const args = ['SET', fullKey, value];
     if (ttlSeconds && ttlSeconds > 0) args.push('PX', String(Math.ceil(ttlSeconds * 1000)));
-    await this.run(args);
+    await this.run(args, fullKey);
   }
 
   async del(key: string): Promise<void> {
-    await this.run(['DEL', this.prefix + key]);
+    const fullKey = this.prefix + key;
+    await this.run(['DEL', fullKey], fullKey);
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     const fullKey = this.prefix + key;
-    const reply = await this.run(['SET', fullKey, value, 'PX', String(Math.ceil(ttlSeconds * 1000)), 'NX'], (late) => {
+    const reply = await this.run(['SET', fullKey, value, 'PX', String(Math.ceil(ttlSeconds * 1000)), 'NX'], fullKey, (late) => {
       // Timed out, then ran after all (Redis was frozen, not gone): the caller was told it failed,
       // so take the key back — a lock nobody holds would otherwise block everyone for its TTL.
-      if (late !== null && late !== undefined) this.exec(['EVAL', DEL_IF_EQUALS, '1', fullKey, value]).catch(() => undefined);
+      if (late !== null && late !== undefined) {
+        Promise.resolve()
+          .then(() => this.send(['EVAL', DEL_IF_EQUALS, '1', fullKey, value], fullKey))
+          .catch(() => undefined);
+      }
     });
     return reply !== null && reply !== undefined;
   }
 
   async take(key: string): Promise<string | undefined> {
-    return asString(await this.run(['GETDEL', this.prefix + key]));
+    const fullKey = this.prefix + key;
+    return asString(await this.run(['GETDEL', fullKey], fullKey));
   }
 
   async delIfEquals(key: string, value: string): Promise<boolean> {
-    const reply = await this.run(['EVAL', DEL_IF_EQUALS, '1', this.prefix + key, value]);
+    const fullKey = this.prefix + key;
+    const reply = await this.run(['EVAL', DEL_IF_EQUALS, '1', fullKey, value], fullKey);
     return Number(reply) === 1;
   }
 
   async expireIfEquals(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const reply = await this.run(['EVAL', EXPIRE_IF_EQUALS, '1', this.prefix + key, value, String(ttlMs(ttlSeconds))]);
+    const fullKey = this.prefix + key;
+    const reply = await this.run(['EVAL', EXPIRE_IF_EQUALS, '1', fullKey, value, String(ttlMs(ttlSeconds))], fullKey);
     return Number(reply) === 1;
   }
 
   async setIfEquals(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const reply = await this.run(['EVAL', SET_IF_EQUALS, '1', this.prefix + key, expected, value, String(ttlMs(ttlSeconds))]);
+    const fullKey = this.prefix + key;
+    const reply = await this.run(['EVAL', SET_IF_EQUALS, '1', fullKey, expected, value, String(ttlMs(ttlSeconds))], fullKey);
     return Number(reply) === 1;
   }
 
   /**
    * One command, bounded by `commandTimeoutMs`. `onLate` sees the reply of a command that timed
-   * out and then completed anyway. The key may be sensitive-adjacent (it names an openid or a
-   * notify id): it never goes into an error message.
+   * out and then completed anyway. `key` is the one key the command names (a cluster routes by
+   * it). The key may be sensitive-adjacent (it names an openid or a notify id): it never goes into
+   * an error message.
    */
-  private run(args: string[], onLate?: (reply: unknown) => void): Promise<unknown> {
+  private run(args: string[], key: string, onLate?: (reply: unknown) => void): Promise<unknown> {
     const failed = (cause: unknown) => new WxAuthError('store_error', `Redis ${args[0]} failed`, { cause });
     let sent: Promise<unknown>;
     try {
-      sent = this.exec(args);
+      sent = this.send(args, key);
     } catch (cause) {
-      return Promise.reject(failed(cause)); // a client that throws instead of rejecting
+      return Promise.reject(failed(cause));
     }
     const ms = this.commandTimeoutMs;
     return new Promise((resolve, reject) => {
@@ -138,6 +150,16 @@ export class RedisStore implements Store {
         },
       );
     });
+  }
+
+  /** `exec`, with a client that throws instead of rejecting, or answers without a Promise, turned into a rejection. */
+  private send(args: string[], key: string): Promise<unknown> {
+    const sent = this.exec(args, key) as unknown;
+    if (!sent || typeof (sent as Promise<unknown>).then !== 'function') {
+      // A callback-style client (node-redis v5's legacy(), a wrapper): it would never answer us.
+      throw new TypeError('the Redis client answered without a Promise (a callback-style client?)');
+    }
+    return sent as Promise<unknown>;
   }
 }
 
