@@ -12,6 +12,9 @@ export type { ApiClient, TemplateMessage } from './types';
 export { tplData, type TemplateField, type TplDataOptions } from './template';
 export type { SharedCacheTuning } from './token-cache';
 
+/** The template answer's 64-bit field. */
+const MSGID: ReadonlySet<string> = new Set(['msgid']);
+
 /**
  * `router.client`: the basic access token and jsapi_ticket of each app, shared by every process
  * through `ctx.store`, and the calls that use them. Any call made with the token that WeChat
@@ -99,9 +102,11 @@ export function createApiClient(ctx: WxContext, options: ResolvedOptions, tuning
       const body = templateBody(message);
       // WeChat's -1 means "busy, not processed": the client retries it with backoff (idempotent).
       const answer = await withToken(appidOf(appid), (token) =>
-        ctx.http.apiPost('/cgi-bin/message/template/send', { access_token: token }, body, { errorCode: 'wechat_error', idempotent: true }),
+        ctx.http.apiPost('/cgi-bin/message/template/send', { access_token: token }, body, { errorCode: 'wechat_error', idempotent: true, int64Fields: MSGID }),
       );
-      return { msgid: Number(answer.msgid) };
+      // A 64-bit id: kept as its digits (a number would round it past 2^53).
+      const { msgid } = answer;
+      return { msgid: typeof msgid === 'string' || typeof msgid === 'number' ? String(msgid) : '' };
     },
   };
 }

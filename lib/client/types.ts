@@ -13,8 +13,11 @@ export interface ApiClient {
   readonly defaultAppid: string | undefined;
   /** Drop cached token and ticket of `appid` (all apps when omitted), in this process and in the store. */
   invalidate(appid?: string): Promise<void>;
-  /** Send a template message; resolves with WeChat's `msgid`. */
-  sendTemplate(message: TemplateMessage, appid?: string): Promise<{ msgid: number }>;
+  /**
+   * Send a template message; resolves with WeChat's `msgid`, a 64-bit integer in decimal
+   * (`'271781022721654784'`): a string, because a number would round it.
+   */
+  sendTemplate(message: TemplateMessage, appid?: string): Promise<{ msgid: string }>;
 }
 
 export interface TemplateMessage {

@@ -64,10 +64,10 @@ export function cgiBinRoutes(state: SimState): Router {
       if (!templateId) fail(40037);
       const data = body.data;
       if (!data || typeof data !== 'object' || Array.isArray(data)) fail(47001);
-      const msgid = state.nextMsgid();
+      const msgid = msgid64(state.nextMsgid(), state.now());
       state.sentTemplates.push({
         appid,
-        msgid,
+        msgid: msgid.toString(),
         touser,
         template_id: templateId,
         ...(typeof body.url === 'string' ? { url: body.url } : {}),
@@ -80,4 +80,19 @@ export function cgiBinRoutes(state: SimState): Router {
   );
 
   return router;
+}
+
+/** 2020-01-01T00:00:00Z: the ids below count milliseconds from here. */
+const MSGID_EPOCH_MS = 1_577_836_800_000;
+/** Every id is above 2^57 (18 digits, like WeChat's): far past 2^53, where a double starts rounding. */
+const MSGID_FLOOR = 1n << 57n;
+
+/**
+ * A template msgid as WeChat issues them: a 64-bit integer (e.g. `271781022721654784`), time in
+ * the high bits and a sequence in the low 22, so a client that parses it into a double gets a
+ * different number. Unique per (millisecond, sequence), with a frozen clock too.
+ */
+export function msgid64(sequence: number, now: number): bigint {
+  const ms = BigInt(Math.max(0, Math.floor(now - MSGID_EPOCH_MS)));
+  return MSGID_FLOOR + (ms << 22n) + BigInt(sequence % 0x400000);
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { FaultSpec, SimFaults } from './types';
 import { errmsgOf } from './errcodes';
+import { sendWechatJson, WECHAT_CONTENT_TYPE } from './http';
 
 interface Pending extends FaultSpec {
   left: number;
@@ -71,7 +72,7 @@ export class Faults implements SimFaults {
       if (!fault) return next();
       const act = () => {
         if (fault.destroy) return void req.socket.destroy();
-        if (fault.errcode !== undefined) return void res.status(200).json({ errcode: fault.errcode, errmsg: fault.errmsg ?? errmsgOf(fault.errcode) });
+        if (fault.errcode !== undefined) return sendWechatJson(res.status(200), { errcode: fault.errcode, errmsg: fault.errmsg ?? errmsgOf(fault.errcode) }, WECHAT_CONTENT_TYPE.text);
         if (fault.status !== undefined) return sendStatus(res, fault);
         next();
       };

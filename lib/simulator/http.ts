@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { SimLogEntry } from './types';
 import { WxFail } from './state';
@@ -20,18 +21,58 @@ export function noteAppid(state: { app(appid: string): unknown }, res: Response,
 }
 
 /**
- * A WeChat JSON API route: the handler returns the success body or throws `WxFail(errcode)`,
- * which becomes WeChat's `{errcode, errmsg}` with HTTP 200 (WeChat never uses HTTP status for these).
+ * The Content-Type headers WeChat's api host sends, byte for byte. `/sns/*` answers JSON as
+ * `text/plain` (no charset), `/cgi-bin/*` as `application/json; encoding=utf-8`; an error body
+ * (`errcode` ≠ 0) is `text/plain` from both. A client that trusts the header (Spring's RestTemplate,
+ * oauth4webapi, some axios setups) fails on WeChat: it must fail here too.
  */
-export function jsonRoute(handler: (req: Request, res: Response) => object): RequestHandler {
+export const WECHAT_CONTENT_TYPE = { text: 'text/plain', json: 'application/json; encoding=utf-8' } as const;
+
+export interface JsonRouteOptions {
+  /** Content-Type of a success answer. Default `application/json; encoding=utf-8` (the `/cgi-bin/*` one). */
+  contentType?: string;
+}
+
+/**
+ * A WeChat JSON API route: the handler returns the success body or throws `WxFail(errcode)`,
+ * which becomes WeChat's `{errcode, errmsg}` with HTTP 200 (WeChat never uses HTTP status for these),
+ * as `text/plain`. A `bigint` in the body is written as a bare JSON integer (WeChat's 64-bit ids).
+ */
+export function jsonRoute(handler: (req: Request, res: Response) => object, options: JsonRouteOptions = {}): RequestHandler {
+  const contentType = options.contentType ?? WECHAT_CONTENT_TYPE.json;
   return (req, res, next) => {
+    let body: object;
     try {
-      res.json(handler(req, res));
+      body = handler(req, res);
     } catch (error) {
-      if (error instanceof WxFail) res.json(wxError(error.errcode));
+      if (error instanceof WxFail) sendWechatJson(res, wxError(error.errcode), WECHAT_CONTENT_TYPE.text);
       else next(error);
+      return;
     }
+    const errcode = (body as { errcode?: unknown }).errcode;
+    sendWechatJson(res, body, typeof errcode === 'number' && errcode !== 0 ? WECHAT_CONTENT_TYPE.text : contentType);
   };
+}
+
+/** Send `body` as JSON under exactly `contentType` (Express would append `; charset=utf-8` to a string). */
+export function sendWechatJson(res: Response, body: object, contentType: string): void {
+  res.setHeader('Content-Type', contentType);
+  res.send(Buffer.from(jsonText(body), 'utf8'));
+}
+
+/** Stands in for a `bigint` until it is written bare; random per process, so no string can forge it. */
+const BIGINT_MARK = `bigint-${randomBytes(9).toString('hex')}:`;
+const BIGINT_QUOTED = new RegExp(`"${BIGINT_MARK}(-?\\d+)"`, 'g');
+
+/** `JSON.stringify`, with each `bigint` as a bare integer of any size (`"msgid":271781022721654784`). */
+export function jsonText(body: unknown): string {
+  let big = false;
+  const text = JSON.stringify(body, (_key, value: unknown) => {
+    if (typeof value !== 'bigint') return value;
+    big = true;
+    return `${BIGINT_MARK}${value}`;
+  });
+  return big ? text.replace(BIGINT_QUOTED, '$1') : text;
 }
 
 /**

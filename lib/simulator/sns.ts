@@ -1,7 +1,10 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { SimState, Grant } from './state';
 import { fail } from './state';
-import { jsonRoute, noteAppid, param } from './http';
+import { jsonRoute, noteAppid, param, WECHAT_CONTENT_TYPE } from './http';
+
+/** `/sns/*` answers its JSON as `text/plain`, success or error, as WeChat's does. */
+const snsRoute = (handler: Parameters<typeof jsonRoute>[0]) => jsonRoute(handler, { contentType: WECHAT_CONTENT_TYPE.text });
 
 /** Nickname, city… for a user; `headimgurl` points at the simulator's own avatar route. */
 function profile(state: SimState, req: Request, grant: Grant, openid: string): Record<string, unknown> {
@@ -32,7 +35,7 @@ export function snsRoutes(state: SimState): Router {
 
   router.get(
     '/sns/oauth2/access_token',
-    jsonRoute((req, res) => {
+    snsRoute((req, res) => {
       const appid = param(req.query, 'appid');
       noteAppid(state, res, appid);
       const app = state.authenticate(appid, param(req.query, 'secret'));
@@ -55,7 +58,7 @@ export function snsRoutes(state: SimState): Router {
   // No secret here, as at WeChat: the refresh token itself is the credential.
   router.get(
     '/sns/oauth2/refresh_token',
-    jsonRoute((req, res) => {
+    snsRoute((req, res) => {
       const appid = param(req.query, 'appid');
       noteAppid(state, res, appid);
       if (!appid) fail(41002);
@@ -86,7 +89,7 @@ export function snsRoutes(state: SimState): Router {
 
   router.get(
     '/sns/userinfo',
-    jsonRoute((req, res) => {
+    snsRoute((req, res) => {
       const { grant, openid } = grantOf(req, res);
       // snsapi_base grants the openid only; the profile needs snsapi_userinfo (or snsapi_login).
       if (grant.scope.split(',').every((s) => s === 'snsapi_base')) fail(48001);
@@ -96,7 +99,7 @@ export function snsRoutes(state: SimState): Router {
 
   router.get(
     '/sns/auth',
-    jsonRoute((req, res) => {
+    snsRoute((req, res) => {
       grantOf(req, res); // throws WeChat's errcode when the token or openid is not valid
       return { errcode: 0, errmsg: 'ok' };
     }),
@@ -104,7 +107,7 @@ export function snsRoutes(state: SimState): Router {
 
   router.get(
     '/sns/jscode2session',
-    jsonRoute((req, res) => {
+    snsRoute((req, res) => {
       const appid = param(req.query, 'appid');
       noteAppid(state, res, appid);
       const app = state.authenticate(appid, param(req.query, 'secret'));

@@ -138,7 +138,8 @@ export interface SimLogEntry {
 /** A template message accepted by `/cgi-bin/message/template/send`. */
 export interface SentTemplate {
   appid: string;
-  msgid: number;
+  /** WeChat's 64-bit msgid, in decimal (past 2^53: a number cannot hold it). */
+  msgid: string;
   touser: string;
   template_id: string;
   url?: string;

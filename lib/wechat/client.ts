@@ -5,6 +5,7 @@ import { WxAuthError, type ErrorCode } from '../errors';
 import { BUSY_ERRCODES, errcodeToError } from './errcodes';
 import { resolveEndpoints, type Endpoints } from './endpoints';
 import { APP_SECRET_FIELDS, scrubText, secretForms, secretValuesOf } from './scrub';
+import { parseJsonWithIds } from './json-ids';
 import { nodeHttpAdapter } from './transport';
 
 export interface WechatClientOptions {
@@ -35,6 +36,12 @@ export interface CallOptions {
    * (an OAuth code, a js_code): re-sending a used code only turns "busy" into "code used".
    */
   idempotent?: boolean;
+  /**
+   * Fields whose integer values are 64-bit ids (a template message's `msgid`): read from the raw
+   * text as exact decimal strings, never through a double. Such a call turns off any axios
+   * instance's `transformResponse` (a user's own too), which would parse the answer first.
+   */
+  int64Fields?: ReadonlySet<string>;
 }
 
 /** A JSON body from WeChat's API host: any fields, maybe an errcode. */
@@ -104,7 +111,7 @@ export class WechatClient {
 
   /** GET `api` host `path` with query `params`; resolves with the body when errcode is 0/absent. */
   apiGet<T extends WechatJson = WechatJson>(path: string, params: Record<string, string>, options: CallOptions = {}): Promise<T> {
-    return this.callJson<T>({ method: 'GET', url: this.endpoints.api + path, params }, params, undefined, options);
+    return this.callJson<T>({ method: 'GET', url: this.endpoints.api + path, params, ...rawText(options) }, params, undefined, options);
   }
 
   /** POST JSON to the `api` host. */
@@ -115,7 +122,7 @@ export class WechatClient {
     options: CallOptions = {},
   ): Promise<T> {
     return this.callJson<T>(
-      { method: 'POST', url: this.endpoints.api + path, params, data: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } },
+      { method: 'POST', url: this.endpoints.api + path, params, data: JSON.stringify(body), headers: { 'Content-Type': 'application/json' }, ...rawText(options) },
       params,
       body,
       options,
@@ -154,7 +161,7 @@ export class WechatClient {
     this.remember(params, sent);
     const fallback = options.errorCode ?? 'wechat_error';
     for (let attempt = 0; ; attempt++) {
-      const body = jsonBody(await this.request(config));
+      const body = jsonBody(await this.request(config), options.int64Fields);
       const errcode = typeof body.errcode === 'number' ? body.errcode : Number(body.errcode ?? 0);
       if (!errcode) return body as T;
       if (BUSY_ERRCODES.has(errcode) && options.idempotent && attempt < this.busyRetries) {
@@ -185,6 +192,11 @@ export class WechatClient {
     secretValuesOf(sent, undefined, values);
     return scrubText(text, secretForms([...values, ...this.knownSecrets]));
   }
+}
+
+/** No `transformResponse` for a call that reads 64-bit ids: the answer must reach us unparsed. */
+function rawText(options: CallOptions): AxiosRequestConfig {
+  return options.int64Fields?.size ? { transformResponse: [(data: unknown) => data] } : {};
 }
 
 function httpStatusError(status: number): WxAuthError {
@@ -220,25 +232,34 @@ function isJsonObject(value: unknown): value is WechatJson {
 
 /**
  * The JSON object of an answer, however the axios instance delivered it: text (our instance, or
- * `responseType: 'text'`), bytes, or already parsed by axios's default `transformResponse`
- * (plain `JSON.parse` either way, so the values are the same).
+ * `responseType: 'text'`; WeChat labels much of it `text/plain`), bytes, or already parsed by
+ * axios's default `transformResponse` (plain `JSON.parse` either way, so the values are the same).
+ * `int64Fields` are read from the text as strings; from an already parsed answer (a user's
+ * interceptor) they can only be turned into strings as they are.
  */
-function jsonBody(data: unknown): WechatJson {
-  if (isJsonObject(data)) return data;
-  if (typeof data === 'string') return parseJson(data);
+function jsonBody(data: unknown, int64Fields?: ReadonlySet<string>): WechatJson {
+  if (isJsonObject(data)) {
+    if (!int64Fields?.size) return data;
+    const copy: WechatJson = { ...data };
+    for (const field of int64Fields) if (typeof copy[field] === 'number') copy[field] = String(copy[field]);
+    return copy;
+  }
+  if (typeof data === 'string') return parseJson(data, int64Fields);
   const bytes = asBytes(data);
-  return parseJson(bytes ? bytes.toString('utf8') : '');
+  return parseJson(bytes ? bytes.toString('utf8') : '', int64Fields);
 }
 
-function parseJson(text: string): WechatJson {
+function parseJson(text: string, int64Fields: ReadonlySet<string> = NO_FIELDS): WechatJson {
   try {
-    const value: unknown = JSON.parse(text);
+    const value: unknown = parseJsonWithIds(text, int64Fields);
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as WechatJson;
   } catch {
     // fall through: not JSON (an HTML error page from a proxy, a truncated body)
   }
   throw new WxAuthError('network_error', 'WeChat answered with something that is not its JSON API', { status: 502 });
 }
+
+const NO_FIELDS: ReadonlySet<string> = new Set();
 
 /** An axios failure as a `WxAuthError` whose cause holds no URL, params or headers. */
 export function networkError(error: unknown): WxAuthError {

@@ -199,7 +199,7 @@ describe('ApiClient: template messages', () => {
       url: 'https://shop.example.com/orders/1',
       data: { first: { value: 'Paid', color: '#173177' }, remark: { value: 'Thanks' } },
     });
-    expect(msgid).toEqual(expect.any(Number));
+    expect(msgid).toMatch(/^\d{18,19}$/); // WeChat's 64-bit id, as its digits
     expect(h.sim.sentTemplates).toEqual([
       expect.objectContaining({ appid: MP.appid, msgid, touser: openid(), template_id: 'order-paid', url: 'https://shop.example.com/orders/1', data: { first: { value: 'Paid', color: '#173177' }, remark: { value: 'Thanks' } } }),
     ]);

@@ -41,7 +41,11 @@ export function typedRouter(req: Request, res: Response): void {
   const guard = router.requireLogin({ action: 'mp', scope: 'snsapi_userinfo' });
   const pay: PayApi = router.pay;
   const ticket: Promise<string> = router.client.getJsapiTicket();
-  void [identity, guard, pay, ticket, router.auth(req, res, { next: '/' })];
+  // A template msgid is a 64-bit integer: a decimal string, never a number that would round it.
+  const sent: Promise<{ msgid: string }> = router.client.sendTemplate({ touser: 'o1', templateId: 't', data: {} });
+  // @ts-expect-error msgid is a string
+  const rounded: Promise<{ msgid: number }> = router.client.sendTemplate({ touser: 'o1', templateId: 't', data: {} });
+  void [identity, guard, pay, ticket, sent, rounded, router.auth(req, res, { next: '/' })];
   const e = new WxAuthError(ErrorCodes.CONFIG, 'x');
   const status: number = e.status;
   void status;

@@ -173,10 +173,29 @@ describe('/cgi-bin/message/template/send', () => {
     data: { first: { value: 'Shipped', color: '#173177' }, keyword1: { value: 'A-1' } },
   });
 
-  it('accepts a message, answers a msgid and records it in sentTemplates', async () => {
-    const body = await send(message());
-    expect(body).toEqual({ errcode: 0, errmsg: 'ok', msgid: expect.any(Number) });
-    expect(h.sim.sentTemplates.at(-1)).toMatchObject({ appid: MP.appid, msgid: body.msgid, template_id: 'TPL-order-shipped', touser: message().touser, url: 'https://app.test/orders/1', data: message().data });
+  it('accepts a message, answers a 64-bit msgid as a bare JSON integer and records it in sentTemplates', async () => {
+    const res = await h.http.post('/cgi-bin/message/template/send').query({ access_token: accessToken }).send(message());
+    const digits = /^\{"errcode":0,"errmsg":"ok","msgid":(\d+)\}$/.exec(res.text)?.[1];
+    expect(digits).toMatch(/^\d{18,19}$/);
+    // Past 2^53, like WeChat's (271781022721654784): a double cannot hold it.
+    expect(BigInt(digits!)).toBeGreaterThan(2n ** 57n);
+    expect(BigInt(digits!)).toBeLessThan(2n ** 63n);
+    expect(h.sim.sentTemplates.at(-1)).toMatchObject({ appid: MP.appid, msgid: digits, template_id: 'TPL-order-shipped', touser: message().touser, url: 'https://app.test/orders/1', data: message().data });
+  });
+
+  it('msgids are distinct, also within one millisecond of a frozen clock', async () => {
+    const before = h.sim.sentTemplates.length;
+    for (let i = 0; i < 5; i++) expect((await send(message())).errcode).toBe(0);
+    const ids = h.sim.sentTemplates.slice(before).map((t) => t.msgid);
+    expect(new Set(ids).size).toBe(5);
+  });
+
+  it('answers application/json; encoding=utf-8, and its errors text/plain, as WeChat does', async () => {
+    const ok = await h.http.post('/cgi-bin/message/template/send').query({ access_token: accessToken }).send(message());
+    expect(ok.headers['content-type']).toBe('application/json; encoding=utf-8');
+    const refused = await h.http.post('/cgi-bin/message/template/send').query({ access_token: 'bogus' }).send(message());
+    expect(refused.headers['content-type']).toBe('text/plain');
+    expect(JSON.parse(refused.text)).toMatchObject({ errcode: 40001 });
   });
 
   it('touser not an openid of this app → 40003', async () => {

@@ -1,5 +1,30 @@
+import superagent from 'superagent';
 import request from 'supertest';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../lib/simulator';
+
+/**
+ * WeChat labels much of its JSON `text/plain` (and the simulator does the same): read such a
+ * body as JSON when it is JSON, as every WeChat client must, so `res.body` works in these tests.
+ * `res.text` keeps the raw text; tests of the labels check `content-type` itself.
+ */
+type Parser = (res: NodeJS.ReadableStream & { text?: string; setEncoding(e: string): void }, done: (error: Error | null, body?: unknown) => void) => void;
+(superagent as unknown as { parse: Record<string, Parser> }).parse['text/plain'] = (res, done) => {
+  res.text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (res.text += chunk));
+  res.on('end', () => {
+    const text = res.text ?? '';
+    let body: unknown = {};
+    if (/^\s*[{[]/.test(text)) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON after all: leave body empty, the text is in res.text
+      }
+    }
+    done(null, body);
+  });
+};
 
 export const MP = { appid: 'wxmp000000000001', secret: 'mp-secret-0001', type: 'mp' as const, name: 'Demo Shop' };
 export const QR = { appid: 'wxqr000000000001', secret: 'qr-secret-0001', type: 'qrcode' as const, name: 'Demo Web' };
