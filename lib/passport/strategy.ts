@@ -34,7 +34,7 @@ export interface WxAuthenticateOptions {
   /** `mp` or `qrcode`. Default: `?action=`, then the strategy's `action`, then the User-Agent. */
   action?: 'mp' | 'qrcode';
   /** mp only. Default: `?scope=`, then the strategy's `scope`, then `snsapi_base`. */
-  scope?: 'snsapi_base' | 'snsapi_userinfo' | readonly ['snsapi_base' | 'snsapi_userinfo'];
+  scope?: 'snsapi_base' | 'snsapi_userinfo' | ['snsapi_base' | 'snsapi_userinfo'];
   /** Where to go after login (`req.authInfo.next` on the callback). Default: `?next=`, then `/`. Checked by the `next` guard. */
   next?: string;
   /** Passport's options (`failureRedirect`, `session`, …) pass through. */
