@@ -6,19 +6,23 @@ import type { PayParams } from './sign';
 export const DEFAULT_MAX_XML_BYTES = 64 * 1024;
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DIGITS = /^\d+$/;
 
 /**
  * `<xml><k><![CDATA[v]]></k>…</xml>`, the shape WeChat Pay v2 expects. Empty and missing values
  * are left out (they are not signed either). A `]]>` inside a value is split across two CDATA
  * sections, so no value can close its section and inject elements.
+ * `bare(field)` true writes that field's value without CDATA when it is a plain run of digits,
+ * as WeChat writes some amounts (`<total_fee>1</total_fee>`); the parser reads both forms.
  */
-export function buildPayXml(params: PayParams, root = 'xml'): string {
+export function buildPayXml(params: PayParams, root = 'xml', bare?: (field: string) => boolean): string {
   if (!KEY.test(root)) throw new WxAuthError('args_error', 'invalid root element name');
   let out = `<${root}>`;
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined || v === null || v === '') continue;
     if (!KEY.test(k)) throw new WxAuthError('args_error', `"${k}" is not a valid WeChat Pay field name`);
-    out += `<${k}><![CDATA[${String(v).replace(/]]>/g, ']]]]><![CDATA[>')}]]></${k}>`;
+    const text = String(v);
+    out += bare?.(k) && DIGITS.test(text) ? `<${k}>${text}</${k}>` : `<${k}><![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[>')}]]></${k}>`;
   }
   return `${out}</${root}>`;
 }

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { receivedSignType, signPay, verifyPay, type PayParams } from '../pay/sign';
 import { buildPayXml, parsePayXml } from '../pay/xml';
 import { randomId } from './ids';
+import { BARE_FIELDS } from './pay-messages';
 import { PayBizFail, PayReturnFail, type PayLedger, type SimOrder, type SimRefund } from './pay-state';
 import { clientCertOk } from './pay-tls';
 import type { SimMerchantV2 as SimMerchant } from './types';
@@ -11,6 +12,8 @@ interface Handled {
   fields: PayParams;
   /** Red packets answer unsigned, as WeChat does. */
   unsigned?: boolean;
+  /** The amounts this answer writes without CDATA (`BARE_FIELDS`). */
+  bare?: (field: string) => boolean;
   after?: () => void;
 }
 
@@ -23,6 +26,8 @@ export interface PayApiHost {
 }
 
 const REDPACK_PATH = '/mmpaymkttransfers/sendredpack';
+/** What WeChat Pay v2 labels its XML answers with (recorded `Content-Type: text/plain`, no charset). */
+const XML_CONTENT_TYPE = 'text/plain';
 const CERT_PATHS = new Set(['/secapi/pay/refund', REDPACK_PATH]);
 
 /** What a red packet answer repeats of its request besides mch_id (the answer is unsigned: this ties it to the request). */
@@ -40,7 +45,9 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
   const { ledger, merchantOf } = host;
   const api = (path: string, handle: (m: SimMerchant, p: Fields, req: Request) => Handled) => {
     router.post(path, express.text({ type: () => true, limit: '1mb' }), (req: Request, res: Response) => {
-      res.type('application/xml; charset=utf-8');
+      res.setHeader('Content-Type', XML_CONTENT_TYPE);
+      // A Buffer keeps the header as set (Express would append a charset to a string).
+      const send = (xml: string) => res.send(Buffer.from(xml, 'utf8'));
       let m: SimMerchant | undefined;
       let p: Fields = {};
       try {
@@ -60,11 +67,11 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
         const common: PayParams = path === REDPACK_PATH ? {} : { appid: p.appid, mch_id: m.mchid, nonce_str: randomId(32) };
         const fields: PayParams = { return_code: 'SUCCESS', return_msg: 'OK', ...common, result_code: 'SUCCESS', ...out.fields };
         if (!out.unsigned) fields.sign = signPay(fields, m.key, type);
-        res.send(buildPayXml(fields));
+        send(buildPayXml(fields, 'xml', out.bare));
         out.after?.();
       } catch (error) {
         if (error instanceof PayReturnFail) {
-          res.send(buildPayXml({ return_code: 'FAIL', return_msg: error.returnMsg }));
+          send(buildPayXml({ return_code: 'FAIL', return_msg: error.returnMsg }));
         } else if (error instanceof PayBizFail && m) {
           const type = receivedSignType(p, 'MD5') ?? 'MD5';
           const redPack = path === REDPACK_PATH;
@@ -80,9 +87,10 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
             ...(redPack ? redPackEcho(p) : {}),
           };
           if (!redPack) fields.sign = signPay(fields, m.key, type);
-          res.send(buildPayXml(fields));
+          send(buildPayXml(fields, 'xml', redPack ? BARE_FIELDS.redPack : undefined));
         } else {
-          res.status(500).send(buildPayXml({ return_code: 'FAIL', return_msg: 'SYSTEMERROR' }));
+          res.status(500);
+          send(buildPayXml({ return_code: 'FAIL', return_msg: 'SYSTEMERROR' }));
         }
       }
     });
@@ -93,6 +101,8 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
     const origin = `${req.protocol}://${req.get('host')}`;
     return {
       fields: {
+        // The terminal the request named, repeated as WeChat's answer does.
+        device_info: p.device_info,
         trade_type: order.tradeType,
         prepay_id: order.prepayId,
         code_url: order.codeUrl,
@@ -105,7 +115,9 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
     const o = ledger.find(m.mchid, p);
     const paid = o.state === 'SUCCESS' || o.state === 'REFUND';
     return {
+      bare: BARE_FIELDS.orderQuery,
       fields: {
+        device_info: o.deviceInfo,
         trade_state: o.state,
         trade_state_desc: { NOTPAY: '订单未支付', SUCCESS: '支付成功', CLOSED: '订单已关闭', REFUND: '转入退款' }[o.state],
         out_trade_no: o.outTradeNo,
@@ -127,6 +139,7 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
   api('/secapi/pay/refund', (m, p) => {
     const { order, refund, repeated } = ledger.refund(m.mchid, p);
     return {
+      bare: BARE_FIELDS.refund,
       fields: {
         transaction_id: order.transactionId,
         out_trade_no: order.outTradeNo,
@@ -161,13 +174,14 @@ export function mountPayApi(router: Router, host: PayApiHost): void {
         [`refund_channel_${i}`]: 'ORIGINAL',
       });
     });
-    return { fields };
+    return { fields, bare: BARE_FIELDS.refundQuery };
   });
 
   api(REDPACK_PATH, (m, p) => {
     const pack = ledger.sendRedPack(m.mchid, m.appid, p);
     return {
       unsigned: true,
+      bare: BARE_FIELDS.redPack,
       fields: {
         return_msg: '发放成功',
         err_code: 'SUCCESS',

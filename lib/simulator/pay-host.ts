@@ -13,6 +13,11 @@ export type { NotifyDelivery, DeliveryPolicy } from './pay-notify';
 export type { SimOrder, SimRefund, SimRedPack, TradeState } from './pay-state';
 export type { TlsListenOptions } from './pay-tls';
 
+/** The path roots of WeChat Pay v2's APIs on api.mch.weixin.qq.com. */
+const V2_PREFIXES = ['/pay', '/secapi', '/mmpaymkttransfers', '/papay', '/payitil', '/risk', '/tools', '/sandboxnew'];
+/** nginx's stock 404 page, byte for byte. */
+export const NGINX_404 = '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+
 /** What the pay host needs from the simulator. */
 export interface PayHostSim {
   readonly merchants?: readonly SimMerchant[];
@@ -90,6 +95,12 @@ export function mountPayHost(router: Router, sim: PayHostSim): SimPayHost {
     },
   });
   mountCashier(router, { ledger, merchants, pay: (order, user) => payAndNotify(order, user).first });
+  // Anything else on the v2 host's paths (an unknown API, a GET): a 404 from WeChat's nginx front,
+  // its stock HTML page — neither XML nor JSON. (The v3 host answers its own JSON 404 under /v3.)
+  router.use(V2_PREFIXES, (_req, res) => {
+    res.status(404).setHeader('Content-Type', 'text/html');
+    res.send(Buffer.from(NGINX_404, 'utf8'));
+  });
 
   const host: SimPayHost = {
     async payOrder(prepayId, options = {}) {

@@ -33,6 +33,8 @@ export interface SimOrder {
   /** The algorithm the unified order was signed with: notifies are signed the same way. */
   signType: 'MD5' | 'HMAC-SHA256';
   attach?: string;
+  /** The request's `device_info`, repeated in the order query and the notify as WeChat does. */
+  deviceInfo?: string;
   codeUrl?: string;
   state: TradeState;
   transactionId?: string;
@@ -160,6 +162,7 @@ export class PayLedger {
       digest,
       ...(p.openid ? { openid: p.openid } : {}),
       ...(p.attach ? { attach: p.attach } : {}),
+      ...(p.device_info ? { deviceInfo: p.device_info } : {}),
       ...(tradeType === 'NATIVE' ? { codeUrl: `weixin://wxpay/bizpayurl?pr=${randomId(7)}` } : {}),
     };
     this.orders.set(order.prepayId, order);
