@@ -65,7 +65,7 @@ export function redisClientKind(client: unknown): RedisClientKind | { refused: s
   // ioredis first: it has a `sendCommand` too, but one that takes a `Command` object.
   if (fn('call') && (typeof c.isCluster === 'boolean' || fn('get'))) return c.isCluster === true ? 'ioredis-cluster' : 'ioredis';
   if (fn('send_command')) return { refused: 'it is a callback-style client (node-redis v3 or older)' };
-  if (!fn('sendCommand')) return { refused: 'it has neither sendCommand (node-redis) nor call (ioredis)' };
+  if (!fn('sendCommand')) return { refused: 'it is neither a node-redis client (sendCommand) nor an ioredis client (call, isCluster)' };
   if (isLegacyMode(c)) return { refused: 'it is a node-redis client in legacyMode (pass client.v4 or a client without legacyMode)' };
   if (fn('getSlotMaster')) return 'node-redis-cluster';
   if (fn('getMasterNode') && fn('getSentinelNode')) return 'node-redis-sentinel';

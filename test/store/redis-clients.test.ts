@@ -50,6 +50,7 @@ function configError(fn: () => unknown): WxAuthError {
 test.each([
   ['a callback-style node-redis v3 client', { send_command: (): boolean => true, sendCommand: (): boolean => true, get: (): boolean => true }, /callback-style/],
   ['a node-redis v4 client in legacyMode', { sendCommand: (): boolean => true, options: { legacyMode: true } }, /legacyMode/],
+  ['an object with a call method but no ioredis shape', { call: () => Promise.resolve('OK') }, /neither a node-redis client/],
 ])('%s is refused at construction: config_error naming "store" and what to pass', (_name, client, reason) => {
   for (const construct of [
     () => new RedisStore(client as never),
