@@ -147,6 +147,16 @@ describe('mp login through passport.authenticate("wechat")', () => {
     expect(b.hops.map((h) => new URL(h.url).pathname)).toContain('/auth/wechat/callback');
   });
 
+  test('over HTTPS (cookie.secure) the pending login is a __Host- cookie: Secure, Path=/, no Domain', async () => {
+    const a = await app({ cookie: { secure: true } });
+    const start = await browser(a).get('/auth/wechat');
+    const [cookie] = start.headers['set-cookie'] as unknown as string[];
+    expect(cookie).toMatch(/^__Host-wxauth_pending=/);
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; Path=\//i);
+    expect(cookie).not.toMatch(/Domain=/i);
+  });
+
   test('baseUrl builds redirect_uri whatever the Host header says', async () => {
     const a = await app({ baseUrl: 'https://shop.example.com/' });
     const start = await browser(a).get('/auth/wechat', { Host: 'evil.example' });
