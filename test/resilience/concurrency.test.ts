@@ -83,6 +83,9 @@ async function abandon(h: AppHandle): Promise<void> {
   for (const res of started) expect(res.status).toBe(302);
 }
 
+// 500 simultaneous browsers take ~15 s on a quiet 2-core machine; leave room for a busy one.
+jest.setTimeout(90_000);
+
 test('500 session logins at once with the memory store: each ends as its own user; abandoned logins store nothing', async () => {
   const store = new MemoryStore({ now: () => clock.now });
   const g = gate('/oauth/wechat/callback', N);
