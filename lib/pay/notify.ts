@@ -59,6 +59,7 @@ export class PayNotifier {
       lockSeconds: n.lockSeconds ?? 120,
       waitMs: n.waitMs ?? 5000,
       rememberSeconds: Math.round((n.rememberDays ?? 30) * 86400),
+      ...(n.durableMarks ? { durable: n.durableMarks } : {}),
       now: ctx.now,
       logger: ctx.logger,
     };

@@ -20,6 +20,13 @@ export interface PayNotifyOptions {
   waitMs?: number;
   /** How long a processed transaction is remembered, in days. WeChat retries for about 24 h. Default 30. */
   rememberDays?: number;
+  /**
+   * Durable marks: after taking a notify's lock and after its done mark, wait (Redis `WAIT` on the
+   * key's master) until `replicas` replicas have it, at most `timeoutMs` (keep it below the store's
+   * `commandTimeoutMs`). Fewer is logged, the notify still answered. Needs a store with
+   * `waitReplicas` (RedisStore has it). Default: off.
+   */
+  durableMarks?: { replicas: number; timeoutMs: number };
 }
 
 export interface PayOptions {
@@ -93,6 +100,7 @@ export const payOptionsSchema = z.strictObject({
       lockSeconds: z.number().positive().max(3600).optional(),
       waitMs: z.number().int().min(0).max(60_000).optional(),
       rememberDays: z.number().positive().max(365).optional(),
+      durableMarks: z.strictObject({ replicas: z.number().int().min(1).max(16), timeoutMs: z.number().int().min(1).max(10_000) }).optional(),
     })
     .optional(),
 }).superRefine((v, ctx) => {

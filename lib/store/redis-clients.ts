@@ -118,3 +118,44 @@ function isLegacyMode(c: Record<string, unknown>): boolean {
     return false;
   }
 }
+
+/** The slice of an ioredis `Cluster` that finds a slot's master connection. */
+interface IoredisClusterNodes {
+  slots: string[][];
+  nodes(role: 'master'): Array<IoredisLike & { options: { host?: string; port?: number } }>;
+}
+
+/**
+ * Sends a keyless command (`WAIT`) on the connection that carries `key`'s writes: `WAIT` counts
+ * the replicas that acknowledged this connection's writes, so it must reach the key's master over
+ * the same connection. node-redis Cluster routes by the key it is given; ioredis Cluster would send
+ * a keyless command to any node, so the slot's master is looked up (ioredis keeps one connection
+ * per node). Other clients have one connection to the master. (A node-redis client pool has many:
+ * `WAIT` there counts a random connection's writes.)
+ */
+export function redisExecOnKeyMaster(client: RedisLikeClient, kind: RedisClientKind, exec: RedisExec): RedisExec {
+  if (kind !== 'ioredis-cluster') return exec;
+  const c = client as unknown as IoredisClusterNodes;
+  return (args, key) => {
+    const master = c.slots?.[keySlot(key)]?.[0];
+    const node = master && c.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
+    if (!node) return Promise.reject(new Error('the slot of the key has no known master (cluster not ready?)'));
+    return node.call(args[0]!, ...args.slice(1));
+  };
+}
+
+/** Redis Cluster's hash slot of `key`: CRC16 (XMODEM) of the key, or of its `{hash tag}`, mod 16384. */
+export function keySlot(key: string): number {
+  let bytes = Buffer.from(key, 'utf8');
+  const open = bytes.indexOf(0x7b);
+  if (open >= 0) {
+    const close = bytes.indexOf(0x7d, open + 1);
+    if (close > open + 1) bytes = bytes.subarray(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}

@@ -1,5 +1,5 @@
 import { WxAuthError } from '../errors';
-import { redisExec, type RedisClientKind, type RedisExec, type RedisLikeClient } from './redis-clients';
+import { redisExec, redisExecOnKeyMaster, type RedisClientKind, type RedisExec, type RedisLikeClient } from './redis-clients';
 import type { Store } from './types';
 
 export {
@@ -47,6 +47,7 @@ export class RedisStore implements Store {
   /** Which client family the store drives. */
   readonly clientKind: RedisClientKind;
   private readonly exec: RedisExec;
+  private readonly execOnKeyMaster: RedisExec;
 
   constructor(client: RedisLikeClient, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'wxauth:';
@@ -58,6 +59,7 @@ export class RedisStore implements Store {
     const { kind, exec } = redisExec(client, timeout);
     this.clientKind = kind;
     this.exec = exec;
+    this.execOnKeyMaster = redisExecOnKeyMaster(client, kind, exec);
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -115,20 +117,33 @@ export class RedisStore implements Store {
   }
 
   /**
+   * `WAIT replicas timeoutMs` on `key`'s master, over the connection that wrote it: how many
+   * replicas acknowledged this connection's writes so far. While replicas are missing, `WAIT`
+   * holds that connection (other commands queue behind it) for up to `timeoutMs`, so keep it well
+   * below `commandTimeoutMs`; the command is bounded by `timeoutMs + commandTimeoutMs`.
+   */
+  async waitReplicas(key: string, replicas: number, timeoutMs: number): Promise<number> {
+    const fullKey = this.prefix + key;
+    const ms = Math.max(0, Math.floor(timeoutMs));
+    const reply = await this.run(['WAIT', String(replicas), String(ms || 1)], fullKey, undefined, this.commandTimeoutMs && this.commandTimeoutMs + ms, this.execOnKeyMaster);
+    return Number(reply);
+  }
+
+  /**
    * One command, bounded by `commandTimeoutMs`. `onLate` sees the reply of a command that timed
    * out and then completed anyway. `key` is the one key the command names (a cluster routes by
    * it). The key may be sensitive-adjacent (it names an openid or a notify id): it never goes into
    * an error message.
    */
-  private run(args: string[], key: string, onLate?: (reply: unknown) => void): Promise<unknown> {
+  private run(args: string[], key: string, onLate?: (reply: unknown) => void, timeoutMs = this.commandTimeoutMs, exec = this.exec): Promise<unknown> {
     const failed = (cause: unknown) => new WxAuthError('store_error', `Redis ${args[0]} failed`, { cause });
     let sent: Promise<unknown>;
     try {
-      sent = this.send(args, key);
+      sent = this.send(args, key, exec);
     } catch (cause) {
       return Promise.reject(failed(cause));
     }
-    const ms = this.commandTimeoutMs;
+    const ms = timeoutMs;
     return new Promise((resolve, reject) => {
       let timedOut = false;
       const timer = ms
@@ -153,8 +168,8 @@ export class RedisStore implements Store {
   }
 
   /** `exec`, with a client that throws instead of rejecting, or answers without a Promise, turned into a rejection. */
-  private send(args: string[], key: string): Promise<unknown> {
-    const sent = this.exec(args, key) as unknown;
+  private send(args: string[], key: string, exec = this.exec): Promise<unknown> {
+    const sent = exec(args, key) as unknown;
     if (!sent || typeof (sent as Promise<unknown>).then !== 'function') {
       // A callback-style client (node-redis v5's legacy(), a wrapper): it would never answer us.
       throw new TypeError('the Redis client answered without a Promise (a callback-style client?)');

@@ -26,4 +26,11 @@ export interface Store {
    * holds `expected`. True when set. Without it, a done mark is written with a plain `set`.
    */
   setIfEquals?(key: string, expected: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Optional. Durable writes: wait until at least `replicas` replicas acknowledged every write this
+   * store made so far to `key`'s master (Redis `WAIT`), at most `timeoutMs`; resolves with how many
+   * did (fewer on a timeout, not an error). Used by notify handling's `durableMarks`, after the
+   * lock and after the done mark, so that an acknowledged mark survives a failover.
+   */
+  waitReplicas?(key: string, replicas: number, timeoutMs: number): Promise<number>;
 }

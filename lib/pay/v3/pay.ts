@@ -90,7 +90,7 @@ export function createPayV3Api(ctx: WxContext, pay: PayV3Config, baseUrl?: strin
   const notifier = new PayV3Notifier(ctx, keys, {
     mchid: pay.mchid,
     appids,
-    once: { lockSeconds: n.lockSeconds ?? 120, waitMs: n.waitMs ?? 5000, rememberSeconds: Math.round((n.rememberDays ?? 30) * 86400), now: ctx.now, logger: ctx.logger },
+    once: { lockSeconds: n.lockSeconds ?? 120, waitMs: n.waitMs ?? 5000, rememberSeconds: Math.round((n.rememberDays ?? 30) * 86400), ...(n.durableMarks ? { durable: n.durableMarks } : {}), now: ctx.now, logger: ctx.logger },
   });
   const appidOf = (appid: string | undefined) => {
     if (appid !== undefined && !appids.has(appid)) throw new WxAuthError('args_error', '"appid" must be pay.appid or one of pay.v3.appids (its notifies would be refused)', { field: 'appid' });
