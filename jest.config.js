@@ -21,7 +21,7 @@ module.exports = {
     {
       ...project,
       displayName: 'express4',
-      testMatch: ['<rootDir>/test/oauth/flows*.test.ts', '<rootDir>/test/wxauth/example-app.test.ts', '<rootDir>/test/native/native-api*.test.ts', '<rootDir>/test/miniprogram/miniprogram-api*.test.ts', '<rootDir>/test/identity/jwt-http*.test.ts'],
+      testMatch: ['<rootDir>/test/oauth/flows*.test.ts', '<rootDir>/test/wxauth/example-app.test.ts', '<rootDir>/test/native/native-api*.test.ts', '<rootDir>/test/miniprogram/miniprogram-api*.test.ts', '<rootDir>/test/identity/jwt-http*.test.ts', '<rootDir>/test/passport/*.test.ts'],
       moduleNameMapper: { '^express$': 'express4', '^express/package\\.json$': 'express4/package.json' },
       globals: { EXPRESS_MAJOR: '4' },
     },
