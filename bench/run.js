@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench`: installs the peers (bench/package.json, kept out of the package's own
-// dependencies) on first use, then runs each benchmark side by side with its peers.
+// dependencies) on first use and whenever one listed there is missing (a peer added since), then
+// runs each benchmark side by side with its peers.
 // `npm run bench -- jssdk` runs one.
 const { execFileSync } = require('node:child_process');
 const { existsSync, readdirSync } = require('node:fs');
 const path = require('node:path');
 
 const here = __dirname;
-if (!existsSync(path.join(here, 'node_modules', 'autocannon'))) {
+const peers = Object.keys(require('./package.json').dependencies);
+if (peers.some((name) => !existsSync(path.join(here, 'node_modules', name, 'package.json')))) {
   console.log('bench: installing peers into bench/node_modules …');
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: here, stdio: 'inherit' });
 }
