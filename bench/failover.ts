@@ -2,7 +2,8 @@
  * A master killed under load: 4 app processes (child processes) on one real Redis topology
  * (Cluster, Sentinel), through node-redis and ioredis, all on 127.0.0.1.
  *
- *   npx tsx bench/failover.ts        (BENCH_SECONDS, default 15; the master is killed at 1/3)
+ *   npx tsx bench/failover.ts        (BENCH_SECONDS, default 15; the master is killed at 1/3;
+ *                                     BENCH_DURABLE=1 turns on pay.notify.durableMarks)
  *
  * The load loop mixes native-app logins, `/weixin-config.js` and v2 pay notifies. It plays WeChat
  * for the notifies: an id is redelivered until it is answered SUCCESS, and once more after
@@ -26,6 +27,8 @@ const MCHID = '1900000109';
 const KEY = 'k3y0123456789abcdefghijklmnopqrs';
 const LOCK_SECONDS = 8;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+// BENCH_DURABLE=1: done marks and locks wait for a replica (`pay.notify.durableMarks`).
+const DURABLE = process.env.BENCH_DURABLE === '1';
 const HANG_MS = 10_000;
 const PAGE = 'http://127.0.0.1/page';
 
@@ -39,7 +42,7 @@ async function child(): Promise<void> {
     mp: MP,
     mobile: MOBILE,
     jssdk: { jsApiList: ['chooseImage'] },
-    pay: { appid: MP.appid, mchid: MCHID, key: KEY, clientIp: '203.0.113.7', notify: { lockSeconds: LOCK_SECONDS, waitMs: 2000 } },
+    pay: { appid: MP.appid, mchid: MCHID, key: KEY, clientIp: '203.0.113.7', notify: { lockSeconds: LOCK_SECONDS, waitMs: 2000, ...(DURABLE ? { durableMarks: { replicas: 1, timeoutMs: 200 } } : {}) } },
     baseUrl: 'http://127.0.0.1',
     endpoints: { open: sim, api: sim, pay: sim },
     store: client,
@@ -210,6 +213,7 @@ async function main(): Promise<void> {
     console.error(JSON.stringify(row));
     rows.push(row);
   }
+  console.log(`durable marks: ${DURABLE ? 'on (1 replica, 200 ms)' : 'off'}`);
   console.log('| topology | client | requests | 503 window | max latency | hangs | notifies | lost | duplicate runs |');
   console.log('|---|---|---:|---|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.topology} | ${r.client} | ${r.requests} | ${r.window503} | ${r.maxLatencyMs} ms | ${r.hangs} | ${r.notifies} | ${r.lost} | ${r.duplicates} |`);

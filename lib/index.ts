@@ -35,6 +35,7 @@ export { signPay, verifyPay, stringToSign, type PaySignType, type PayParams } fr
 export { buildPayXml, parsePayXml, type ParseXmlOptions } from './pay/xml';
 export { decryptRefundInfo } from './pay/crypto';
 export { SUCCESS_REPLY as PAY_NOTIFY_SUCCESS_REPLY } from './pay/notify';
+export { settleMarks } from './pay/once';
 export type { PayNotifyOptions } from './pay/options';
 export type {
   PrepayInput, PrepayResponse, JsapiPayParams, AppPayParams, OrderRef, OrderQueryResponse, RefundInput, RefundResponse,
