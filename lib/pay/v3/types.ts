@@ -1,5 +1,7 @@
 /** WeChat Pay v3's public types: inputs in camelCase, answers as WeChat's verified JSON (snake_case). */
 
+import type { AppPayParams } from '../types';
+
 export type PayV3TradeType = 'JSAPI' | 'APP' | 'H5' | 'NATIVE';
 
 /** WeChat's verified JSON, as it sent it. */
@@ -49,16 +51,8 @@ export interface PayV3JsapiParams {
   paySign: string;
 }
 
-/** For the OpenSDK `PayReq` (APP pay). */
-export interface PayV3AppParams {
-  appid: string;
-  partnerid: string;
-  prepayid: string;
-  package: 'Sign=WXPay';
-  noncestr: string;
-  timestamp: string;
-  sign: string;
-}
+/** For the OpenSDK `PayReq` (APP pay): the same fields as v2's, `sign` an RSA signature here. */
+export type PayV3AppParams = AppPayParams;
 
 export type PayV3OrderRef = { outTradeNo: string; transactionId?: undefined } | { transactionId: string; outTradeNo?: undefined };
 
