@@ -3,44 +3,12 @@
  * class of WeChat errcode, snapshot users, unsafe `next` — and no secret in any answer or log.
  * Also runs on Express 4 (jest project "express4").
  */
-import { Browser, DESKTOP_UA, MOBILE, MP, QR, SECRETS, WECHAT_UA, mpCallbackUrl, startApp, startSimulator, type AppHandle, type SimHandle } from './harness';
+import { Browser, DESKTOP_UA, MOBILE, MP, QR, WECHAT_UA, mpCallbackUrl, startApp, type AppHandle, loginSuite } from './harness';
 import request from 'supertest';
 import type { ErrorContext } from '../../lib';
 
-let sim: SimHandle;
-const opened: AppHandle[] = [];
-const browsers: Browser[] = [];
-async function app(...args: Parameters<typeof startApp> extends [unknown, ...infer R] ? R : never): Promise<AppHandle> {
-  const handle = await startApp(sim, ...args);
-  opened.push(handle);
-  return handle;
-}
-function browser(a: AppHandle, ua = WECHAT_UA): Browser {
-  const b = new Browser(a.url, sim.url, ua);
-  browsers.push(b);
-  return b;
-}
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  // No answer this suite produced and no line it logged may carry an app secret.
-  // Nor an OAuth token: those stay on the server (the success hook may keep them).
-  for (const b of browsers.splice(0)) {
-    for (const body of b.bodies) {
-      for (const secret of SECRETS) expect(body).not.toContain(secret);
-      expect(body).not.toMatch(/access_token|refresh_token/);
-    }
-  }
-  for (const a of opened) {
-    for (const secret of SECRETS) expect(a.logger.text()).not.toContain(secret);
-    expect(a.logger.text()).not.toMatch(/access_token|refresh_token|[?&]code=/);
-  }
-  await Promise.all(opened.splice(0).map((a) => a.close()));
-  sim.sim.reset();
-});
-afterAll(() => sim.close());
+const suite = loginSuite(startApp);
+const { app, browser } = suite;
 
 /** Why each state_error of `a` was raised (the cause the error hook sees; the answer is the same for all). */
 function reasons(a: AppHandle): string[] {
@@ -67,7 +35,7 @@ describe('state', () => {
     expect(replay.text).toContain('state_error');
     expect(why).toEqual(['state not started in this browser, or already used']);
     expect(await me(b)).toBeNull();
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
   });
 
   test('a forged state is refused', async () => {
@@ -75,11 +43,11 @@ describe('state', () => {
     const why = reasons(a);
     const b = browser(a);
     await mpCallbackUrl(b); // the browser has a real pending login in its sealed cookie
-    const res = await b.get(`/oauth/wechat/callback?code=${sim.sim.issueCode(MP.appid)}&state=${'0'.repeat(32)}`);
+    const res = await b.get(`/oauth/wechat/callback?code=${suite.sim.sim.issueCode(MP.appid)}&state=${'0'.repeat(32)}`);
     expect(res.status).toBe(400);
     expect(res.text).toContain('state_error');
     expect(why).toEqual(['state not started in this browser, or already used']);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('a callback without state is refused', async () => {
@@ -87,7 +55,7 @@ describe('state', () => {
     const why = reasons(a);
     const b = browser(a);
     await mpCallbackUrl(b);
-    const res = await b.get(`/oauth/wechat/callback?code=${sim.sim.issueCode(MP.appid)}`);
+    const res = await b.get(`/oauth/wechat/callback?code=${suite.sim.sim.issueCode(MP.appid)}`);
     expect(res.status).toBe(400);
     expect(res.text).toContain('state_error');
     expect(why).toEqual(['state missing or malformed']);
@@ -105,7 +73,7 @@ describe('state', () => {
     expect(res.text).toContain('state_error');
     expect(why).toEqual(['state not started in this browser, or already used']);
     expect(await me(victim)).toBeNull();
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('a state older than 10 minutes is refused (injected clock), before the code is exchanged', async () => {
@@ -119,7 +87,7 @@ describe('state', () => {
     const res = await b.get(callback);
     expect(res.status).toBe(400);
     expect(res.text).toContain('state_error');
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
     expect((await b.get(fresh)).status).toBe(302); // the same browser, a login under 10 minutes old: fine
   });
 
@@ -128,7 +96,7 @@ describe('state', () => {
     const callback = await mpCallbackUrl(browser(a));
     const res = await request(a.url).get(new URL(callback).pathname + new URL(callback).search);
     expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('a pending-login cookie planted next to the browser\'s own (more specific Path, listed first) is not read: no login CSRF', async () => {
@@ -138,14 +106,14 @@ describe('state', () => {
     const attackerStart = await request(a.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
     const planted = String(attackerStart.headers['set-cookie']).split(';')[0]!; // wxauth_pending=<sealed>
     const authorize = new URL(attackerStart.headers.location!);
-    const attackerCallback = new URL((await request(sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const attackerCallback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search)).headers.location!);
     // The victim has a pending login too; the planted copy (Path=/oauth/wechat) comes first in the header.
     const victimStart = await request(a.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
     const own = String(victimStart.headers['set-cookie']).split(';')[0]!;
     const res = await request(a.url).get(attackerCallback.pathname + attackerCallback.search).set('Cookie', `${planted}; ${own}`);
     expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
     expect(res.headers['set-cookie'] ?? []).not.toContainEqual(expect.stringMatching(/^(wxauth|connect\.sid)=/));
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
     expect(why).toEqual(['state no pending login in this browser']); // the duplicated name reads as absent
     expect(a.logger.lines.filter((l) => l.includes('sent twice'))).toHaveLength(1);
     // The planted cookie alone is the attacker's own login in the attacker's own browser: it works.
@@ -158,10 +126,10 @@ describe('state', () => {
     const start = await request(other.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
     const cookie = String(start.headers['set-cookie']).split(';')[0]!;
     const authorize = new URL(start.headers.location!);
-    const callback = new URL((await request(sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const callback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search)).headers.location!);
     const res = await request(a.url).get(callback.pathname + callback.search).set('Cookie', cookie);
     expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('a login started for one app is refused by a router configured with another (same secret): appid checked', async () => {
@@ -172,11 +140,11 @@ describe('state', () => {
     const start = await request(first.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
     const cookie = String(start.headers['set-cookie']).split(';')[0]!;
     const authorize = new URL(start.headers.location!);
-    const callback = new URL((await request(sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const callback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search)).headers.location!);
     const res = await request(second.url).get(callback.pathname + callback.search).set('Cookie', cookie);
     expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
     expect(why).toEqual(['state of a login started for an app that is not configured here']);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 });
 
@@ -197,7 +165,7 @@ describe('refused consent and WeChat errors', () => {
     expect(seen[0]).toMatchObject({ action: 'mp', next: '/cart' });
     expect(seen[0]!.error.code).toBe('args_error');
     expect(await me(b)).toBeNull();
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test.each([
@@ -215,11 +183,11 @@ describe('refused consent and WeChat errors', () => {
     const a = await app();
     const b = browser(a);
     const consent = await b.visit('/oauth/wechat/login?scope=snsapi_userinfo');
-    sim.sim.faults.inject(path, { errcode, times: 3 });
+    suite.sim.sim.faults.inject(path, { errcode, times: 3 });
     const form = consent.res.text;
     const state = form.match(/name="state" value="([^"]+)"/)![1]!;
     // The app asked for JSON on its callback (an SPA), so the default error answer is JSON.
-    const approved = await b.post(`${sim.url}/connect/oauth2/authorize/confirm`, {
+    const approved = await b.post(`${suite.sim.url}/connect/oauth2/authorize/confirm`, {
       appid: MP.appid,
       redirect_uri: `${a.url}/oauth/wechat/callback?format=json`,
       scope: 'snsapi_userinfo',
@@ -231,7 +199,7 @@ describe('refused consent and WeChat errors', () => {
     expect(res.body).toEqual({ error: code, message: expect.any(String), errcode });
     expect(await me(b)).toBeNull();
     // A code is single use: the exchange is never retried, not even on -1 (system busy).
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
     expect(a.logger.text()).toContain(`"code":"${code}"`);
   });
 
@@ -239,11 +207,11 @@ describe('refused consent and WeChat errors', () => {
     const a = await app();
     const b = browser(a);
     const callback = await mpCallbackUrl(b);
-    sim.sim.faults.inject('/sns/oauth2/access_token', { status: 502 });
+    suite.sim.sim.faults.inject('/sns/oauth2/access_token', { status: 502 });
     const res = await b.get(callback, { Accept: 'application/json' });
     expect(res.status).toBe(502);
     expect(res.body.error).toBe('network_error');
-    expect(res.text).not.toContain(sim.url);
+    expect(res.text).not.toContain(suite.sim.url);
   });
 
   test('a snapshot-page user is refused with snapshot_user and never reaches resolveUser', async () => {
@@ -259,7 +227,7 @@ describe('refused consent and WeChat errors', () => {
     expect(cb.text).toContain('snapshot_user');
     expect(resolveUser).not.toHaveBeenCalled();
     expect(await me(b)).toBeNull();
-    expect(sim.sim.calls('/sns/userinfo')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/userinfo')).toBe(0);
   });
 
   test('the error hook may answer itself', async () => {
@@ -275,7 +243,7 @@ describe('refused consent and WeChat errors', () => {
     const seen: ErrorContext[] = [];
     a.router.errorHandler((_req, _res, ctx) => void seen.push(ctx));
     const b = browser(a, DESKTOP_UA);
-    const code = sim.sim.issueCode(MOBILE.appid);
+    const code = suite.sim.sim.issueCode(MOBILE.appid);
     expect((await b.post('/oauth/wechat/mobile', { code, appid: MOBILE.appid }, 'json')).status).toBe(200);
     const again = await b.post('/oauth/wechat/mobile', { code, appid: MOBILE.appid }, 'json');
     expect(again.status).toBe(400);
@@ -286,7 +254,7 @@ describe('refused consent and WeChat errors', () => {
   test('mobile: a snapshot user → 403 snapshot_user, not logged in', async () => {
     const a = await app();
     const b = browser(a, DESKTOP_UA);
-    const res = await b.post('/oauth/wechat/mobile', { code: sim.sim.issueCode(MOBILE.appid, { snapshotUser: true }), appid: MOBILE.appid }, 'json');
+    const res = await b.post('/oauth/wechat/mobile', { code: suite.sim.sim.issueCode(MOBILE.appid, { snapshotUser: true }), appid: MOBILE.appid }, 'json');
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('snapshot_user');
     expect(await me(b)).toBeNull();

@@ -177,3 +177,51 @@ export async function mpCallbackUrl(browser: Browser, loginUrl = '/oauth/wechat/
   if (wechat.status !== 302) throw new Error(`expected WeChat to redirect, got ${wechat.status}`);
   return wechat.headers.location!;
 }
+
+/**
+ * A login test file's frame: one simulator for the file, apps and browsers that are tracked, and
+ * after every test the leak check — no answer a browser received and no line an app logged
+ * carries an app secret or an OAuth token (those stay on the server). `start` starts the file's app.
+ */
+export function loginSuite<A extends { url: string; logger: { text(): string }; close(): Promise<void> }, R extends unknown[]>(
+  start: (sim: SimHandle, ...rest: R) => Promise<A>,
+) {
+  let sim: SimHandle | undefined;
+  const opened: A[] = [];
+  const browsers: Browser[] = [];
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterEach(async () => {
+    for (const b of browsers.splice(0)) {
+      for (const body of b.bodies) {
+        for (const secret of SECRETS) expect(body).not.toContain(secret);
+        expect(body).not.toMatch(/access_token|refresh_token/);
+      }
+    }
+    for (const a of opened) {
+      for (const secret of SECRETS) expect(a.logger.text()).not.toContain(secret);
+      expect(a.logger.text()).not.toMatch(/access_token|refresh_token|[?&]code=/);
+    }
+    await Promise.all(opened.splice(0).map((a) => a.close()));
+    sim?.sim.reset();
+  });
+  afterAll(() => sim?.close());
+  const suite = {
+    get sim(): SimHandle {
+      if (!sim) throw new Error('the simulator starts in beforeAll');
+      return sim;
+    },
+    async app(...rest: R): Promise<A> {
+      const handle = await start(suite.sim, ...rest);
+      opened.push(handle);
+      return handle;
+    },
+    browser(a: A, ua = WECHAT_UA): Browser {
+      const b = new Browser(a.url, suite.sim.url, ua);
+      browsers.push(b);
+      return b;
+    },
+  };
+  return suite;
+}

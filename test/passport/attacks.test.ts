@@ -5,43 +5,13 @@
  * login to Passport's failureRedirect, WeChat / network / verify errors to Express's error handler.
  */
 import request from 'supertest';
-import { Browser, MP, SECRETS, WECHAT_UA, mpCallbackUrl, startSimulator, type SimHandle } from '../oauth/harness';
-import { startPassportApp, type PassportApp } from './harness';
+import { Browser, MP, mpCallbackUrl, loginSuite } from '../oauth/harness';
+import { startPassportApp } from './harness';
 
-let sim: SimHandle;
-const opened: PassportApp[] = [];
-const browsers: Browser[] = [];
-async function app(...args: Parameters<typeof startPassportApp> extends [unknown, ...infer R] ? R : never): Promise<PassportApp> {
-  const handle = await startPassportApp(sim, ...args);
-  opened.push(handle);
-  return handle;
-}
-function browser(a: PassportApp, ua = WECHAT_UA): Browser {
-  const b = new Browser(a.url, sim.url, ua);
-  browsers.push(b);
-  return b;
-}
+const suite = loginSuite(startPassportApp);
+const { app, browser } = suite;
 const LOGIN = '/auth/wechat?action=mp&next=/profile';
 const STATE_MESSAGE = 'the login link is invalid or has expired; please log in again';
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  for (const b of browsers.splice(0)) {
-    for (const body of b.bodies) {
-      for (const secret of SECRETS) expect(body).not.toContain(secret);
-      expect(body).not.toMatch(/access_token|refresh_token/);
-    }
-  }
-  for (const a of opened) {
-    for (const secret of SECRETS) expect(a.logger.text()).not.toContain(secret);
-    expect(a.logger.text()).not.toMatch(/access_token|refresh_token|[?&]code=/);
-  }
-  await Promise.all(opened.splice(0).map((a) => a.close()));
-  sim.sim.reset();
-});
-afterAll(() => sim.close());
 
 /** A failed login as Passport answers it: failureRedirect, then the message it kept. */
 async function expectFailed(b: Browser, res: request.Response, message: string | RegExp): Promise<void> {
@@ -67,7 +37,7 @@ describe('state', () => {
     expect(replay.headers.location).toBe('/login-failed');
     const again = await b.get(callback); // …and in the same browser
     await expectFailed(b, again, STATE_MESSAGE);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
     expect(a.profiles).toHaveLength(1);
   });
 
@@ -75,9 +45,9 @@ describe('state', () => {
     const a = await app();
     const b = browser(a);
     await mpCallbackUrl(b, LOGIN); // the browser has a real pending login
-    const res = await b.get(`/auth/wechat?code=${sim.sim.issueCode(MP.appid)}&state=${'0'.repeat(32)}`);
+    const res = await b.get(`/auth/wechat?code=${suite.sim.sim.issueCode(MP.appid)}&state=${'0'.repeat(32)}`);
     await expectFailed(b, res, STATE_MESSAGE);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
     expect(await me(b)).toBeNull();
     expect(a.logger.text()).toContain('"code":"state_error"');
   });
@@ -86,8 +56,8 @@ describe('state', () => {
     const a = await app();
     const b = browser(a);
     await mpCallbackUrl(b, LOGIN);
-    await expectFailed(b, await b.get(`/auth/wechat?code=${sim.sim.issueCode(MP.appid)}`), STATE_MESSAGE);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    await expectFailed(b, await b.get(`/auth/wechat?code=${suite.sim.sim.issueCode(MP.appid)}`), STATE_MESSAGE);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('a state started in another browser fails (login CSRF): the victim is not logged in as the attacker', async () => {
@@ -98,7 +68,7 @@ describe('state', () => {
     const callback = await mpCallbackUrl(attacker, LOGIN); // the attacker's own code and state
     await expectFailed(victim, await victim.get(callback), STATE_MESSAGE);
     expect(await me(victim)).toBeNull();
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
     expect(a.profiles).toHaveLength(0);
   });
 
@@ -107,7 +77,7 @@ describe('state', () => {
     const callback = new URL(await mpCallbackUrl(browser(a), LOGIN));
     const res = await request(a.url).get(callback.pathname + callback.search);
     expect([res.status, res.headers.location]).toEqual([302, '/login-failed']);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('a state older than 10 minutes fails (injected clock), before the code is exchanged', async () => {
@@ -117,7 +87,7 @@ describe('state', () => {
     const callback = await mpCallbackUrl(b, LOGIN);
     now += 10 * 60 * 1000 + 1000;
     await expectFailed(b, await b.get(callback), STATE_MESSAGE);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('a pending login sealed by another deployment (another secret) fails', async () => {
@@ -128,14 +98,14 @@ describe('state', () => {
     const cookie = (await b.get(LOGIN)).headers['set-cookie'] as unknown as string[];
     const res = await request(a.url).get(callback.pathname + callback.search).set('Cookie', cookie.map((c) => c.split(';')[0]).join('; '));
     expect(res.headers.location).toBe('/login-failed');
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
   test('without failureRedirect a failed login answers its status (400) and no one is logged in', async () => {
     const a = await app({}, { authenticate: { failureRedirect: undefined, failureMessage: false } });
     const b = browser(a);
     await mpCallbackUrl(b, LOGIN);
-    const res = await b.get(`/auth/wechat?code=${sim.sim.issueCode(MP.appid)}&state=${'1'.repeat(32)}`);
+    const res = await b.get(`/auth/wechat?code=${suite.sim.sim.issueCode(MP.appid)}&state=${'1'.repeat(32)}`);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toBeUndefined();
     expect(await me(b)).toBeNull();
@@ -188,7 +158,7 @@ describe('refused users, refused consent, and errors', () => {
     await expectFailed(b, await b.get(wechat.headers.location!), /snapshot-page virtual user/);
     expect(a.profiles).toHaveLength(0);
     expect(await me(b)).toBeNull();
-    expect(sim.sim.calls('/sns/userinfo')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/userinfo')).toBe(0);
 
     const bare = await app({}, { authenticate: { failureRedirect: undefined, failureMessage: false } });
     const b2 = browser(bare);
@@ -204,7 +174,7 @@ describe('refused users, refused consent, and errors', () => {
     const denied = await b.submitSimForm(consent.res, consent.url, { decision: 'deny' });
     expect(denied.url).toBe(`${a.url}/login-failed`);
     expect(denied.res.body.messages).toEqual([expect.stringContaining('cancelled')]);
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
     expect(await me(b)).toBeNull();
   });
 
@@ -212,7 +182,7 @@ describe('refused users, refused consent, and errors', () => {
     const a = await app();
     const b = browser(a);
     const callback = await mpCallbackUrl(b, LOGIN);
-    sim.sim.faults.inject('/sns/oauth2/access_token', { errcode: 40029 });
+    suite.sim.sim.faults.inject('/sns/oauth2/access_token', { errcode: 40029 });
     const res = await b.get(callback);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'auth_error', message: expect.any(String) });
@@ -225,11 +195,11 @@ describe('refused users, refused consent, and errors', () => {
     const a = await app();
     const b = browser(a);
     const callback = await mpCallbackUrl(b, LOGIN);
-    sim.sim.faults.inject('/sns/oauth2/access_token', { status: 502 });
+    suite.sim.sim.faults.inject('/sns/oauth2/access_token', { status: 502 });
     const res = await b.get(callback);
     expect(res.status).toBe(502);
     expect(res.body.error).toBe('network_error');
-    expect(res.text).not.toContain(sim.url);
+    expect(res.text).not.toContain(suite.sim.url);
   });
 
   test('verify calling done(err) goes down Passport’s error path; nobody is logged in', async () => {
@@ -281,6 +251,6 @@ describe('refused users, refused consent, and errors', () => {
     const a = await app({ qrcode: undefined });
     const b = browser(a);
     await expectFailed(b, await b.get('/auth/wechat?action=qrcode'), /not configured/);
-    expect(sim.sim.calls('/connect/qrconnect')).toBe(0);
+    expect(suite.sim.sim.calls('/connect/qrconnect')).toBe(0);
   });
 });

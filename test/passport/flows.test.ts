@@ -6,42 +6,11 @@
  */
 import axios from 'axios';
 import type { Request } from 'express';
-import { Browser, DESKTOP_UA, MP, QR, SECRETS, WECHAT_UA, startSimulator, type SimHandle } from '../oauth/harness';
-import { startPassportApp, type PassportApp } from './harness';
+import { DESKTOP_UA, MP, QR, WECHAT_UA, loginSuite } from '../oauth/harness';
+import { startPassportApp } from './harness';
 
-let sim: SimHandle;
-const opened: PassportApp[] = [];
-const browsers: Browser[] = [];
-async function app(...args: Parameters<typeof startPassportApp> extends [unknown, ...infer R] ? R : never): Promise<PassportApp> {
-  const handle = await startPassportApp(sim, ...args);
-  opened.push(handle);
-  return handle;
-}
-function browser(a: PassportApp, ua = WECHAT_UA): Browser {
-  const b = new Browser(a.url, sim.url, ua);
-  browsers.push(b);
-  return b;
-}
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  // No answer and no log line carries an app secret or an OAuth token.
-  for (const b of browsers.splice(0)) {
-    for (const body of b.bodies) {
-      for (const secret of SECRETS) expect(body).not.toContain(secret);
-      expect(body).not.toMatch(/access_token|refresh_token/);
-    }
-  }
-  for (const a of opened) {
-    for (const secret of SECRETS) expect(a.logger.text()).not.toContain(secret);
-    expect(a.logger.text()).not.toMatch(/access_token|refresh_token|[?&]code=/);
-  }
-  await Promise.all(opened.splice(0).map((a) => a.close()));
-  sim.sim.reset();
-});
-afterAll(() => sim.close());
+const suite = loginSuite(startPassportApp);
+const { app, browser } = suite;
 
 describe('mp login through passport.authenticate("wechat")', () => {
   test('snsapi_base: the same route redirects to WeChat, takes the callback, verify gets the typed profile, Passport logs in, then next', async () => {
@@ -51,7 +20,7 @@ describe('mp login through passport.authenticate("wechat")', () => {
     expect(start.status).toBe(302);
     expect(start.headers['cache-control']).toBe('no-store');
     const authorize = new URL(start.headers.location!);
-    expect(authorize.origin + authorize.pathname).toBe(`${sim.url}/connect/oauth2/authorize`);
+    expect(authorize.origin + authorize.pathname).toBe(`${suite.sim.url}/connect/oauth2/authorize`);
     expect(authorize.searchParams.get('appid')).toBe(MP.appid);
     expect(authorize.searchParams.get('scope')).toBe('snsapi_base');
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${a.url}/auth/wechat`);
@@ -66,11 +35,11 @@ describe('mp login through passport.authenticate("wechat")', () => {
     const { res, url } = await b.follow(start, `${a.url}/auth/wechat?next=/account`);
     expect(url).toBe(`${a.url}/account`);
     expect(res.status).toBe(404); // the app has no /account page: we only check where the login went
-    const openid = sim.sim.openidOf(MP.appid, 'alice');
-    expect(a.profiles).toEqual([{ provider: 'wechat', id: openid, openid, unionid: sim.sim.unionidOf('alice'), appid: MP.appid, action: 'mp', scope: 'snsapi_base' }]);
-    expect((await b.get('/me')).body).toEqual({ openid, unionid: sim.sim.unionidOf('alice'), action: 'mp', scope: 'snsapi_base' });
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
-    expect(sim.sim.calls('/sns/userinfo')).toBe(0);
+    const openid = suite.sim.sim.openidOf(MP.appid, 'alice');
+    expect(a.profiles).toEqual([{ provider: 'wechat', id: openid, openid, unionid: suite.sim.sim.unionidOf('alice'), appid: MP.appid, action: 'mp', scope: 'snsapi_base' }]);
+    expect((await b.get('/me')).body).toEqual({ openid, unionid: suite.sim.sim.unionidOf('alice'), action: 'mp', scope: 'snsapi_base' });
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
+    expect(suite.sim.sim.calls('/sns/userinfo')).toBe(0);
   });
 
   test('snsapi_userinfo through the consent page (Approve): displayName, photos and _json from the profile', async () => {
@@ -81,9 +50,9 @@ describe('mp login through passport.authenticate("wechat")', () => {
     expect(consent.res.text).toContain('id="approve"');
     const done = await b.submitSimForm(consent.res, consent.url, { decision: 'approve', user: 'bob' });
     expect(done.url).toBe(`${a.url}/welcome`);
-    const openid = sim.sim.openidOf(MP.appid, 'bob');
+    const openid = suite.sim.sim.openidOf(MP.appid, 'bob');
     expect(a.profiles).toHaveLength(1);
-    expect(a.profiles[0]).toMatchObject({ provider: 'wechat', id: openid, openid, unionid: sim.sim.unionidOf('bob'), action: 'mp', scope: 'snsapi_userinfo', displayName: 'Bob' });
+    expect(a.profiles[0]).toMatchObject({ provider: 'wechat', id: openid, openid, unionid: suite.sim.sim.unionidOf('bob'), action: 'mp', scope: 'snsapi_userinfo', displayName: 'Bob' });
     expect(a.profiles[0]!.photos).toEqual([{ value: expect.stringMatching(/^http.*bob/) }]);
     expect(a.profiles[0]!._json).toMatchObject({ openid, nickname: 'Bob' });
     expect(JSON.stringify(a.profiles[0])).not.toMatch(/access_token|refresh_token/);
@@ -116,13 +85,13 @@ describe('mp login through passport.authenticate("wechat")', () => {
     expect(upgrades).toEqual(['snsapi_base']); // asked only after the silent round
     expect(a.profiles).toHaveLength(1);
     expect(a.profiles[0]).toMatchObject({ scope: 'snsapi_userinfo', displayName: 'Carol' });
-    expect(sim.sim.calls('/sns/oauth2/access_token')).toBe(2);
+    expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(2);
 
     // A known user stays silent: no consent page, verify with the base profile.
-    known.add(sim.sim.openidOf(MP.appid, 'alice'));
+    known.add(suite.sim.sim.openidOf(MP.appid, 'alice'));
     const again = await browser(a).visit('/auth/wechat?next=/cart');
     expect(again.url).toBe(`${a.url}/cart`);
-    expect(a.profiles[1]).toMatchObject({ scope: 'snsapi_base', openid: sim.sim.openidOf(MP.appid, 'alice') });
+    expect(a.profiles[1]).toMatchObject({ scope: 'snsapi_base', openid: suite.sim.sim.openidOf(MP.appid, 'alice') });
   });
 
   test('passReqToCallback: verify(req, profile, done) gets the callback request', async () => {
@@ -134,7 +103,7 @@ describe('mp login through passport.authenticate("wechat")', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.path).toBe('/auth/wechat');
     expect(seen[0]!.query.state).toMatch(/^[a-f0-9]{32}$/);
-    expect(a.profiles[0]).toMatchObject({ action: 'mp', openid: sim.sim.openidOf(MP.appid, 'alice') });
+    expect(a.profiles[0]).toMatchObject({ action: 'mp', openid: suite.sim.sim.openidOf(MP.appid, 'alice') });
   });
 
   test('callbackURL: WeChat comes back to its own route; the login started on another', async () => {
@@ -175,7 +144,7 @@ describe('QR login through passport.authenticate("wechat")', () => {
     expect(qr.searchParams.get('scope')).toBe('snsapi_login');
     const done = await b.submitSimForm(page.res, page.url, {});
     expect(done.url).toBe(`${a.url}/account`);
-    const openid = sim.sim.openidOf(QR.appid, 'alice');
+    const openid = suite.sim.sim.openidOf(QR.appid, 'alice');
     expect(a.profiles[0]).toMatchObject({ provider: 'wechat', id: openid, openid, appid: QR.appid, action: 'qrcode', scope: 'snsapi_login', displayName: 'Alice' });
     expect((await b.get('/me')).body).toMatchObject({ openid, action: 'qrcode', scope: 'snsapi_login' });
   });
@@ -188,7 +157,7 @@ describe('QR login through passport.authenticate("wechat")', () => {
     await desktop.submitSimForm(page.res, page.url, {});
     const [mp, qr] = a.profiles;
     expect(mp!.openid).not.toBe(qr!.openid);
-    expect(mp!.unionid).toBe(sim.sim.unionidOf('alice'));
+    expect(mp!.unionid).toBe(suite.sim.sim.unionidOf('alice'));
     expect(qr!.unionid).toBe(mp!.unionid);
   });
 
@@ -207,8 +176,8 @@ describe('QR login through passport.authenticate("wechat")', () => {
     const b = browser(a, DESKTOP_UA);
     const page = await b.visit('/auth/wechat?action=qrcode');
     await b.submitSimForm(page.res, page.url, {});
-    expect(a.profiles[0]!.unionid).toBe(sim.sim.unionidOf('alice'));
-    expect(a.profiles[0]!._json!.unionid).toBe(sim.sim.unionidOf('alice'));
+    expect(a.profiles[0]!.unionid).toBe(suite.sim.sim.unionidOf('alice'));
+    expect(a.profiles[0]!._json!.unionid).toBe(suite.sim.sim.unionidOf('alice'));
 
     // The base scope reads no profile: without unionid in the exchange there is none.
     await browser(a, WECHAT_UA).visit('/auth/wechat?action=mp');
