@@ -18,6 +18,7 @@ import { isWxAuthError, wxauth, type AppCredentials, type WxAuthOptions, type Wx
 import { createSimMerchantV3, createSimulator, type SimApp, type SimMerchant, type SimMerchantV3Keys, type Simulator, type SimulatorOptions } from '../lib/simulator';
 import type { NavLink } from './layout';
 import { StartError } from './start-error';
+import { redactUrl } from './redact';
 import * as login from './features/login';
 import * as jssdk from './features/jssdk';
 import * as shop from './features/shop';
@@ -76,6 +77,14 @@ export interface ExampleContext {
   /** The navigation bar (features' `nav` exports, in order); push more with `addNav`. */
   nav: NavLink[];
   addNav(link: NavLink): void;
+  /** One line for the operator (`npm start` prints it; silent unless `createExampleApp` is given a `log`). */
+  log(line: string): void;
+}
+
+/** How the example is built, beyond its environment. */
+export interface ExampleAppOptions {
+  /** Where operator lines go (a failed login's code, …). Default: nowhere; `npm start` prints them. */
+  log?: (line: string) => void;
 }
 
 /** The optional parts of a feature module. */
@@ -100,7 +109,7 @@ export interface ExampleApp {
 }
 
 
-export { StartError };
+export { StartError, redactUrl };
 
 /** Simulated apps and merchant used offline. Secrets are fake: the simulator is the only one that knows them. */
 export const SIM_APPS: SimApp[] = [
@@ -147,24 +156,24 @@ function credentialsOf(type: SimApp['type']): AppCredentials {
 }
 
 /** Build the example app (does not listen). */
-export async function createExampleApp(env: ExampleEnv = process.env): Promise<ExampleApp> {
+export async function createExampleApp(env: ExampleEnv = process.env, appOptions: ExampleAppOptions = {}): Promise<ExampleApp> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
   try {
-    return await build(env, cleanups, close);
+    return await build(env, appOptions, cleanups, close);
   } catch (error) {
     await close(); // a half-built app must not leave the simulator or Redis open
     throw error;
   }
 }
 
-async function build(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>, close: () => Promise<void>): Promise<ExampleApp> {
+async function build(env: ExampleEnv, appOptions: ExampleAppOptions, cleanups: Array<() => Promise<unknown>>, close: () => Promise<void>): Promise<ExampleApp> {
   const offline = !(env.WX_MP_APPID && env.WX_MP_SECRET);
   const featureList = features(env, cleanups);
   const nav: NavLink[] = [];
-  const context: ExampleContext = { env, credentials: {}, nav, addNav: (link) => void nav.push(link) };
+  const context: ExampleContext = { env, credentials: {}, nav, addNav: (link) => void nav.push(link), log: appOptions.log ?? (() => undefined) };
   for (const feature of featureList) nav.push(...(feature.nav ?? []));
 
   if (env.BASE_URL) context.baseUrl = env.BASE_URL.replace(/\/+$/, '');
@@ -216,6 +225,8 @@ async function build(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>, c
     ...(miniprogram ? { miniprogram } : {}),
     ...(env.BASE_URL ? { baseUrl: env.BASE_URL } : {}),
     ...(redis ? { store: redis, storePrefix: redisPrefix } : {}),
+    // wxauth's own lines (a failed login's code, a warning) go where the example's go.
+    logger: { warn: (message, meta) => context.log(logLine(message, meta)), error: (message, meta) => context.log(logLine(message, meta)) },
     ...(context.simulatorUrl ? { endpoints: { open: context.simulatorUrl, api: context.simulatorUrl, pay: context.simulatorUrl } } : {}),
   };
   for (const feature of featureList) if (feature.options) options = { ...options, ...(await feature.options(context)) };
@@ -260,6 +271,8 @@ async function build(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>, c
 
   return { app, router, context, listen, close };
 }
+
+const logLine = (message: string, meta?: Record<string, unknown>) => `wxauth: ${message}${meta && Object.keys(meta).length ? ` ${JSON.stringify(meta)}` : ''}`;
 
 type RedisClient = ReturnType<typeof createClient>;
 
@@ -309,17 +322,6 @@ async function connectRedis(url: string): Promise<RedisClient> {
   }
   connected = true;
   return client;
-}
-
-/** The URL without its password (REDIS_URL may hold one): safe to print. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.href.replace(/\/$/, '');
-  } catch {
-    return 'unparsable URL';
-  }
 }
 
 function listenError(error: NodeJS.ErrnoException, port: number): Error {

@@ -13,26 +13,50 @@ export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** Where the "Log out" button sends the browser: home, which then says the visitor is logged out. */
+export const LOGGED_OUT = '/?loggedout=1';
+
+/**
+ * The shared style. Phone first: at 375 px nothing may scroll sideways, so long unbroken text
+ * (openids, order numbers, signatures) breaks anywhere, `pre` and tables scroll inside their own
+ * box, and the navigation wraps instead of squeezing "Log out" onto two lines.
+ */
+export const STYLE = `*,*::before,*::after{box-sizing:border-box}
+body{font:15px/1.5 system-ui,-apple-system,"PingFang SC",sans-serif;max-width:44rem;margin:0 auto;padding:1rem;color:#222}
+nav{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;border-bottom:1px solid #eee;padding-bottom:.5rem;margin-bottom:1rem}
+nav .links{display:flex;flex-wrap:wrap;gap:.25rem .9rem;min-width:0}
+nav form{margin:0}
+main{overflow-wrap:anywhere}
+img{max-width:100%;height:auto}
+.button,button{display:inline-block;font:inherit;font-size:1rem;line-height:1.5;padding:.5rem 1rem;border-radius:6px;border:0;background:#07c160;color:#fff;text-decoration:none;cursor:pointer;margin:.25rem .5rem .25rem 0;white-space:nowrap}
+.button.secondary,button.secondary{background:#f2f2f2;color:#05733d;box-shadow:inset 0 0 0 1px #d6d6d6}
+button:disabled{background:#c8c8c8;color:#fff;cursor:default}
+nav button{margin:0;padding:.3rem .8rem;font-size:.9rem}
+.notice{background:#edf9f2;border-left:3px solid #07c160;padding:.5rem .75rem;margin:0 0 1rem}
+h1{overflow-wrap:anywhere;font-size:1.6rem;line-height:1.25}
+code{overflow-wrap:anywhere}
+pre{max-width:100%;overflow-x:auto;background:#f6f6f6;padding:.75rem;border-radius:6px;font-size:.85rem}
+.table-scroll{max-width:100%;overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;vertical-align:top;padding:.3rem .5rem .3rem 0;border-bottom:1px solid #eee;overflow-wrap:anywhere}
+td{font-family:ui-monospace,monospace;font-size:.85rem}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem}dt{color:#666}dd{margin:0;font-family:ui-monospace,monospace;overflow-wrap:anywhere}`;
+
 /** A full HTML page with the navigation bar; `body` is trusted HTML (escape what you put in it). */
 export function page(title: string, body: string, options: { nav: readonly NavLink[]; loggedIn: boolean; head?: string }): string {
   const links = options.nav
     .filter((l) => !l.loggedIn || options.loggedIn)
     .map((l) => `<a href="${esc(l.href)}">${esc(l.label)}</a>`)
-    .join(' · ');
+    .join('');
   const logout = options.loggedIn
-    ? '<form method="post" action="/oauth/wechat/logout" style="display:inline"><button id="logout" type="submit">Log out</button></form>'
+    ? `<form method="post" action="/oauth/wechat/logout?next=${encodeURIComponent(LOGGED_OUT)}"><button id="logout" type="submit">Log out</button></form>`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)} — express-wxauth example</title>
 <style>
-body{font:15px/1.5 system-ui,-apple-system,"PingFang SC",sans-serif;max-width:44rem;margin:0 auto;padding:1rem;color:#222}
-nav{display:flex;gap:.5rem;align-items:center;justify-content:space-between;border-bottom:1px solid #eee;padding-bottom:.5rem;margin-bottom:1rem}
-.button,button{display:inline-block;font-size:1rem;padding:.5rem 1rem;border-radius:6px;border:0;background:#07c160;color:#fff;text-decoration:none;cursor:pointer;margin:.25rem .5rem .25rem 0}
-.button.secondary,button.secondary{background:#f2f2f2;color:#06ae56}
-h1{overflow-wrap:anywhere}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{color:#666}dd{margin:0;font-family:ui-monospace,monospace;word-break:break-all}
+${STYLE}
 </style>${options.head ?? ''}</head>
-<body><nav><span>${links}</span>${logout}</nav>
+<body><nav><span class="links">${links}</span>${logout}</nav>
 <main>${body}</main></body></html>`;
 }

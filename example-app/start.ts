@@ -7,6 +7,7 @@
  * and exits with status 1 — no stack trace, no hanging.
  */
 import { createExampleApp, redactUrl, StartError, type ExampleApp } from './app';
+import { describeAccounts } from './features/accounts';
 import { payApiOf } from './features/shop';
 
 function portFrom(value: string | undefined): number {
@@ -18,7 +19,7 @@ function portFrom(value: string | undefined): number {
 
 async function main(): Promise<void> {
   const port = portFrom(process.env.PORT);
-  const example = await createExampleApp(process.env);
+  const example = await createExampleApp(process.env, { log: (line) => console.log(line) });
   const { url: bound } = await example.listen(port).catch(async (error: unknown) => {
     await example.close();
     throw error;
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   console.log(`express-wxauth example: open ${url}`);
   if (example.context.simulatorUrl) console.log(`  WeChat simulator at ${example.context.simulatorUrl} (set WX_MP_APPID and WX_MP_SECRET to use the real WeChat)`);
   console.log(`  sessions: ${process.env.REDIS_URL ? `Redis at ${redactUrl(process.env.REDIS_URL)}` : 'in memory (set REDIS_URL for Redis)'}`);
+  console.log(`  accounts: ${describeAccounts(process.env)}`);
   console.log(`  pay: ${payLine(example)}`);
 }
 

@@ -17,6 +17,7 @@ import type { Express, Request, Response } from 'express';
 import { Pool } from 'pg';
 import type { ResolveUserInput, WxAuthOptions, WxAuthRouter } from '../../lib';
 import { esc, page, type NavLink } from '../layout';
+import { redactUrl } from '../redact';
 
 export const nav: NavLink[] = [{ href: '/account', label: 'Account', loggedIn: true }];
 
@@ -231,7 +232,7 @@ export function createAccounts(env: NodeJS.ProcessEnv = process.env, options: { 
                 'Account',
                 `<h1>Account #${account.id}${account.nickname ? ` — ${esc(account.nickname)}` : ''}</h1>
 <p>Your WeChat logins bound to this account (joined across apps by unionid):</p>
-<table><tr><th>login</th><th>appid</th><th>openid</th><th>unionid</th></tr>${rows}</table>`,
+<div class="table-scroll"><table id="bindings"><tr><th>login</th><th>appid</th><th>openid</th><th>unionid</th></tr>${rows}</table></div>`,
                 { nav: context?.nav ?? nav, loggedIn: true },
               ),
             ),
@@ -241,6 +242,15 @@ export function createAccounts(env: NodeJS.ProcessEnv = process.env, options: { 
   }
 
   return { resolveUser: (input) => store.resolve(input), register, store };
+}
+
+/**
+ * Where accounts live, for the start-up banner: PostgreSQL (the URL without its password, and the
+ * schema) when `DATABASE_URL` is set, memory otherwise — the same choice `createAccounts` makes.
+ */
+export function describeAccounts(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): string {
+  if (!env.DATABASE_URL) return 'in memory, gone on restart (set DATABASE_URL for PostgreSQL)';
+  return `PostgreSQL at ${redactUrl(env.DATABASE_URL)}, schema "${env.ACCOUNTS_SCHEMA ?? 'public'}" (tables accounts, third_party_register)`;
 }
 
 /** The part of the example app's context this feature reads. */

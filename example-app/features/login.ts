@@ -1,6 +1,8 @@
 /**
- * Login part of the example app: the two login buttons, the embedded QR page, the profile page
- * behind `requireLogin`, and chiki's base-then-userinfo upgrade in the success hook.
+ * Login part of the example app: the login buttons (QR login only outside WeChat and only for
+ * visitors not logged in), the embedded QR page, the profile page behind `requireLogin`, chiki's
+ * base-then-userinfo upgrade in the success hook, and an `errorHandler` that logs every failed
+ * login and answers one case — the user pressed Deny — with the shop's own page.
  */
 import type { Express, Request } from 'express';
 import type { WxAuthRouter, WechatUserinfo } from '../../lib';
@@ -25,6 +27,20 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
 
   // Log in with snsapi_base (silent); for someone we have never seen, go round again with
   // snsapi_userinfo to read their profile once (the consent page appears only that time).
+  // wxauth has already logged the failure (its code, never a secret) through the `logger` option.
+  // A Deny on WeChat's consent page comes back without a code: the shop answers that with its own
+  // page; every other case sends nothing here, so the router's default page answers.
+  router.errorHandler((req, res, { error, action, next }) => {
+    const cancelled = error.code === 'args_error' && req.path.endsWith('/callback') && req.query.code === undefined;
+    if (!cancelled) return;
+    const again = `/oauth/wechat/login?${new URLSearchParams({ ...(action === 'mp' || action === 'qrcode' ? { action } : {}), next })}`;
+    const body = `<h1 id="login-cancelled">You cancelled the login</h1>
+<p>Nothing was shared with the shop. You can keep browsing, or log in when you want to buy.</p>
+<p><a id="login-again" class="button" href="${esc(again)}">Log in with WeChat</a><a id="continue" class="button secondary" href="/shop">Browse the shop</a></p>`;
+    context?.log(`login cancelled by the user (${action ?? 'unknown'}): the shop's own page`);
+    res.status(401).set('Cache-Control', 'no-store').type('html').send(render(req, 'Login cancelled', body));
+  });
+
   router.successHandler((_req, _res, { action, scope, userinfo, identity }) => {
     if (userinfo) profiles.set(identity.openid, pick(userinfo));
     if (action === 'mp' && scope === 'snsapi_base' && !profiles.has(identity.openid)) return { upgrade: 'snsapi_userinfo' };
@@ -33,18 +49,32 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
 
   app.get('/', (req, res) => {
     const who = req.wxauth;
+    // The logout button comes back here with ?loggedout=1: say so (only to someone logged out).
+    const flash = !who && req.query.loggedout === '1' ? '<p id="flash" class="notice" role="status">You are logged out.</p>' : '';
+    // Inside WeChat only the official account's login works: scanning a QR code shown on the
+    // phone you would scan it with is no way to log in.
+    const qr = inWeChat(req)
+      ? '<p><small>Inside WeChat you log in with the official account (mp); QR login is for desktop browsers.</small></p>'
+      : `<p><a id="login-qr" class="button secondary" href="/login/qr">QR login</a></p>
+<p><small>mp is the official-account login that runs inside WeChat's browser; QR login is for desktop browsers.</small></p>`;
     const body = who
       ? `<h1>Welcome back</h1><p>You are logged in with <b>${esc(who.action)}</b>. <a href="/profile">See your profile</a>.</p>`
-      : `<h1>express-wxauth example</h1>
+      : `${flash}<h1>express-wxauth example</h1>
 <p>Log in with WeChat${context?.simulatorUrl ? ` — offline, against the <a href="${esc(context.simulatorUrl)}">WeChat simulator</a>` : ''}.</p>
-<p><a id="login-mp" class="button" href="/oauth/wechat/login?action=mp&amp;next=%2Fprofile">Log in with WeChat (mp)</a>
-<a id="login-qr" class="button secondary" href="/login/qr">QR login</a></p>
-<p><small>mp is the official-account login that runs inside WeChat's browser; QR login is for desktop browsers.</small></p>`;
-    res.type('html').send(render(req, 'Home', body));
+<p><a id="login-mp" class="button" href="/oauth/wechat/login?action=mp&amp;next=%2Fprofile">Log in with WeChat (mp)</a></p>
+${qr}`;
+    res.set('Cache-Control', 'no-store').type('html').send(render(req, 'Home', body));
   });
 
   // The embedded QR code: our /weixin-login.js renders WeChat's qrconnect page in an iframe.
+  // Not offered to someone logged in (back to the profile), nor inside WeChat (the mp login).
   app.get('/login/qr', (req, res) => {
+    if (req.wxauth) return void res.redirect(303, '/profile');
+    if (inWeChat(req)) {
+      const body = `<h1>QR login</h1><p id="qr-not-here">QR login is for desktop browsers. Inside WeChat, log in with the official account:</p>
+<p><a id="login-mp" class="button" href="/oauth/wechat/login?action=mp&amp;next=%2Fprofile">Log in with WeChat (mp)</a></p>`;
+      return void res.set('Cache-Control', 'no-store').type('html').send(render(req, 'QR login', body));
+    }
     const body = `<h1>QR login</h1><p>Scan the code with WeChat.</p>
 <div id="login_container"></div>
 <p><a href="/oauth/wechat/login?action=qrcode&amp;next=%2Fprofile">Open the QR page instead</a></p>`;
@@ -66,6 +96,11 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
     const body = `<h1 id="profile">Profile</h1>${avatar}<dl>${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd id="${esc(k)}">${esc(v)}</dd>`).join('')}</dl>`;
     res.set('Cache-Control', 'no-store').type('html').send(render(req, 'Profile', body));
   });
+}
+
+/** WeChat's in-app browser says so in its User-Agent (`MicroMessenger/8.0.47 …`). */
+function inWeChat(req: Request): boolean {
+  return /MicroMessenger/i.test(req.get('user-agent') ?? '');
 }
 
 function pick(userinfo: WechatUserinfo): Profile {

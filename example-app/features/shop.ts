@@ -159,8 +159,9 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
       const self = `${req.protocol}://${req.get('host')}/shop/orders/${order.id}`;
       const { html, head } = order.state === 'NOTPAY' ? payPart(pay, order, self, context?.simulatorUrl) : { html: '', head: '' };
       const actions = order.state === 'SUCCESS' ? `<form method="post" action="/shop/orders/${esc(order.id)}/refund"><button id="refund" type="submit">Refund</button></form>` : '';
+      const status = statusLine(order);
       const body = `<h1>Order ${esc(order.id)}</h1>
-<div id="order" data-state="${esc(order.state)}" data-refund="${esc(order.refundStatus ?? '')}" data-status-url="/shop/orders/${esc(order.id)}/status">
+${status ? `<p id="order-status" class="notice" role="status">${esc(status)}</p>` : ''}<div id="order" data-state="${esc(order.state)}" data-refund="${esc(order.refundStatus ?? '')}" data-status-url="/shop/orders/${esc(order.id)}/status">
 <dl><dt>Product</dt><dd>${esc(order.product)}</dd><dt>Amount</dt><dd>${yuan(order.totalFee)}</dd>
 <dt>Payment</dt><dd id="channel">WeChat Pay ${esc(pay.api)} ${esc(order.checkout.channel)}</dd>
 <dt>State</dt><dd id="order-state">${esc(order.state)}</dd><dt>Transaction</dt><dd id="transaction-id">${esc(order.transactionId ?? '—')}</dd>
@@ -216,6 +217,15 @@ ${html}${actions}<p id="pay-message" role="status"></p>
     if (!isWxAuthError(error)) return next(error);
     res.status(error.status).type('html').send(render(req, 'Shop', `<h1>Payment error</h1><p id="pay-error">${esc(error.code)}: ${esc(error.message)}</p>`));
   });
+}
+
+/** What the buyer is told once the order is paid or refunded (the refund button's feedback, too). */
+function statusLine(order: Order): string | undefined {
+  if (order.state === 'SUCCESS') return `Paid ${yuan(order.totalFee)}. Thank you!`;
+  if (order.state !== 'REFUND') return undefined;
+  if (order.refundStatus === 'SUCCESS') return `Refunded: ${yuan(order.totalFee)} is back in your WeChat Pay.`;
+  if (order.refundStatus === 'PROCESSING' || !order.refundStatus) return `Refund of ${yuan(order.totalFee)} requested: WeChat Pay is processing it (this page updates by itself).`;
+  return `Refund of ${yuan(order.totalFee)}: ${order.refundStatus}. Contact the shop if this is not what you expected.`;
 }
 
 /** The unpaid order's way to pay, per channel; `head` loads the simulator's WeixinJSBridge stand-in for JSAPI offline. */

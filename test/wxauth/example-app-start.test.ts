@@ -45,6 +45,8 @@ test('a normal start serves /, says the shop pays with v3 (PAY_API=v2 for v2), a
   const child = start(START, [], { PORT: '0' }, KILL_AFTER_MS);
   try {
     const [, url] = await child.waitFor(/open (http:\/\/localhost:\d+)/);
+    const [accountsLine] = await child.waitFor(/accounts: .*\n/);
+    expect(accountsLine).toBe('  accounts: in memory, gone on restart (set DATABASE_URL for PostgreSQL)\n'.trimStart());
     const [payLine] = await child.waitFor(/pay: .*\n/);
     expect(payLine).toMatch(/pay: WeChat Pay v3 \(public-key mode\), the simulator's merchant; .*JSAPI.*Native QR.*\(PAY_API=v2 for APIv2\)/);
     const home = await request(url!.replace('localhost', '127.0.0.1')).get('/');

@@ -6,6 +6,8 @@ import { createClient } from 'redis';
 import { createExampleApp, SIM_APPS, type ExampleApp } from '../../example-app/app';
 import { Browser, DESKTOP_UA, WECHAT_UA } from '../oauth/harness';
 import { redisUrl } from '../helpers/redis';
+import { describeAccounts } from '../../example-app/features/accounts';
+import { STYLE } from '../../example-app/layout';
 
 let example: ExampleApp;
 let server: Server;
@@ -35,7 +37,7 @@ test('offline: the simulator starts, mp login goes base → userinfo once, profi
 
   const home = await browser.get('/');
   expect(home.text).toContain('Log in with WeChat (mp)');
-  expect(home.text).toContain('QR login');
+  expect(home.text).not.toContain('id="login-qr"'); // inside WeChat there is no QR code to scan
 
   // First login: snsapi_base, unknown user → upgrade → consent page → Approve → profile.
   const consent = await browser.visit('/oauth/wechat/login?action=mp&next=%2Fprofile');
@@ -50,9 +52,14 @@ test('offline: the simulator starts, mp login goes base → userinfo once, profi
   expect(account.body.bindings).toEqual([expect.objectContaining({ action: 'mp', appid: MP_APP.appid })]);
 
   // Log out, log in again: a known user stays on snsapi_base (no consent page).
-  const out = await browser.post('/oauth/wechat/logout', {}, 'form', { Origin: url });
+  expect((await browser.get('/')).text).not.toContain('id="login-qr"'); // nor once logged in
+  expect((await browser.get('/login/qr')).headers.location).toBe('/profile');
+  const out = await browser.post('/oauth/wechat/logout?next=%2F%3Floggedout%3D1', {}, 'form', { Origin: url });
   expect(out.status).toBe(303);
-  expect((await browser.get('/')).text).toContain('Log in with WeChat (mp)');
+  expect(out.headers.location).toBe('/?loggedout=1');
+  const bye = await browser.get(out.headers.location!);
+  expect(bye.text).toContain('Log in with WeChat (mp)');
+  expect(bye.text).toContain('<p id="flash" class="notice" role="status">You are logged out.</p>');
   const again = await browser.visit('/oauth/wechat/login?action=mp&next=%2Fprofile');
   expect(again.url).toBe(`${url}/profile`);
   expect(again.res.text).toContain('Alice');
@@ -62,6 +69,8 @@ test('offline: the QR page embeds /weixin-login.js and QR login works', async ()
   await boot({});
   const simUrl = example.context.simulatorUrl!;
   const browser = new Browser(url, simUrl, DESKTOP_UA);
+  const home = await browser.get('/');
+  expect(home.text).toContain('id="login-qr"'); // a desktop browser is offered QR login
   const page = await browser.get('/login/qr');
   expect(page.text).toContain('<div id="login_container">');
   const src = page.text.match(/<script src="([^"]+weixin-login\.js[^"]*)"/)![1]!.replace(/&amp;/g, '&');
@@ -115,4 +124,27 @@ test('offline: the shop pays with WeChat Pay v3 by default — in WeChat a JSAPI
   const page = await browser.get(created.headers.location!);
   expect(page.text).toContain('<dd id="order-state">SUCCESS</dd>');
   expect(page.text).toContain(`<dd id="transaction-id">${order.transactionId}</dd>`);
+});
+
+/** WCAG's contrast ratio of two #rrggbb colours. */
+function contrast(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+test('the secondary button is readable: its text has a contrast of at least 4.5:1 (WCAG AA) on its background', () => {
+  const rule = /\.button\.secondary,button\.secondary\{([^}]*)\}/.exec(STYLE)![1]!;
+  const background = /background:(#[0-9a-f]{6})/i.exec(rule)![1]!;
+  const color = /(?:^|;)color:(#[0-9a-f]{6})/i.exec(rule)![1]!;
+  expect(contrast(color, background)).toBeGreaterThanOrEqual(4.5);
+});
+
+test('the banner names where accounts live: memory, or PostgreSQL without the password', () => {
+  expect(describeAccounts({})).toMatch(/^in memory/);
+  const pg = describeAccounts({ DATABASE_URL: 'postgres://shop:s3cret-pw@db.internal:5432/shop' });
+  expect(pg).toBe('PostgreSQL at postgres://shop:***@db.internal:5432/shop, schema "public" (tables accounts, third_party_register)');
 });
