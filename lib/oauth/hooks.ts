@@ -35,6 +35,12 @@ export interface SuccessContext {
   next: string;
   /** What was stored for the session / cookie / token. */
   identity: WxIdentity;
+  /**
+   * The user pressed Deny on the consent page of an upgrade round (`{ upgrade: 'snsapi_userinfo' }`):
+   * the base login stands and the user goes on to `next`. No code was exchanged in that round, so
+   * `access` carries only the openid / unionid and `scope: 'snsapi_base'` (empty tokens) and there is no `userinfo`.
+   */
+  upgradeRefused?: boolean;
 }
 
 /**

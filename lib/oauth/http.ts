@@ -5,6 +5,7 @@ import { stripTrailingSlashes } from '../wechat/endpoints';
 import { DEFAULT_COOKIE_NAME } from '../identity/cookie';
 import { hostCookieName, readCookie } from '../identity/cookie-jar';
 import type { ResolvedOptions } from '../options';
+import { ERROR_PAGE_CSP, loginFailure, pageLanguage, renderErrorPage, renderLandingPage } from './error-page';
 import { safeNextUrl } from './next-url';
 import type { Sealer } from './sealed-cookie';
 import { addPending, openPending, sealPending, STATE_TTL_SECONDS, takePending, type StateRecord } from './state';
@@ -187,25 +188,39 @@ export function redirect(res: Response, status: 302 | 303, url: string): void {
   res.end();
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export { escapeHtml } from './error-page';
+
+/** What the default error page needs beyond the error: the links, and whether the user pressed Deny. */
+export interface ErrorPageLinks {
+  /** "Try again": the login start for the same action / next (root-relative). */
+  retry?: string | undefined;
+  /** The callback came back without a code: the user refused (pressed Deny). */
+  cancelled?: boolean;
 }
 
-/** The default error response: a small page or `{error, message}` JSON. No stack, no secret. */
-export function sendDefaultError(req: Request, res: Response, error: WxAuthError, next: string, forceJson = false): void {
+/**
+ * The default error response: `{error, message}` JSON for API clients, else a page for the person
+ * (error-page.ts) — one sentence in their language, "try again" and "home", never the code.
+ */
+export function sendDefaultError(req: Request, res: Response, error: WxAuthError, links: ErrorPageLinks = {}, forceJson = false): void {
   if (res.headersSent) return;
   res.status(error.status).set('Cache-Control', 'no-store');
   if (forceJson || wantsJson(req) || req.query.format === 'json') {
     res.json(error.toJSON());
     return;
   }
-  res.type('html').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Login failed</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem">
-<h1>Login failed</h1>
-<p>${escapeHtml(error.message)}</p>
-<p><small>Error code: <code>${escapeHtml(String(error.code))}</code></small></p>
-<p><a href="${escapeHtml(next)}">Continue</a></p>
-</body></html>
-`);
+  const lang = pageLanguage(req.get('Accept-Language'));
+  const html = renderErrorPage({ failure: loginFailure(error, links.cancelled), lang, retry: links.retry });
+  res.set({ 'Content-Security-Policy': ERROR_PAGE_CSP, 'Content-Language': lang === 'zh' ? 'zh-CN' : 'en' }).type('html').send(html);
+}
+
+/** A browser navigation (not an API client) that asked for HTML. */
+export function isPageNavigation(req: Request): boolean {
+  return /\btext\/html\b/i.test(req.get('Accept') ?? '') && !wantsJson(req) && req.query.format !== 'json';
+}
+
+/** Leave the callback for `next` without the inherited `#wechat_redirect` (see `renderLandingPage`). */
+export function sendLandingPage(req: Request, res: Response, next: string): void {
+  const { html, csp } = renderLandingPage(next, pageLanguage(req.get('Accept-Language')));
+  res.status(200).set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': csp, 'Referrer-Policy': 'no-referrer' }).type('html').send(html);
 }

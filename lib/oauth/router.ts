@@ -6,7 +6,7 @@ import { identify } from '../identity';
 import { requireSession } from '../identity/session';
 import type { LoginAction } from '../identity/types';
 import { browserApp, finishLogin, resolveAction, resolveScope, startLogin, type BrowserAction } from './flow';
-import { assertNotCrossSite, assertSameOrigin, guardNext, PendingLogins, redirect, routerPrefix, routerUrl, sendDefaultError, wantsJson } from './http';
+import { assertNotCrossSite, assertSameOrigin, guardNext, isPageNavigation, PendingLogins, redirect, routerPrefix, routerUrl, sendDefaultError, sendLandingPage, wantsJson } from './http';
 import { mobileLogin, pickMobileApp } from './mobile';
 import { createSealer } from './sealed-cookie';
 import { sealingSecrets, type StateRecord } from './state';
@@ -39,6 +39,10 @@ interface FailContext {
   next: string;
   /** Answer JSON whatever the request accepts (mobile clients). */
   json?: boolean;
+  /** The error page's "try again" link: the login start for the same action / next. */
+  retry?: string | undefined;
+  /** The callback came back without a code: the user pressed Deny. */
+  cancelled?: boolean;
 }
 
 const ID_FORMAT = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -73,19 +77,26 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
 
   const callbackUrl = (req: Request) => routerUrl(req, options, mountPath) + PATHS.callback;
 
-  async function redirectToWechat(req: Request, res: Response, action: BrowserAction, scope: ReturnType<typeof resolveScope>, next: string) {
+  /** `upgrade`: the snsapi_userinfo round after a completed base login (a Deny then keeps the base login). */
+  async function redirectToWechat(req: Request, res: Response, action: BrowserAction, scope: ReturnType<typeof resolveScope>, next: string, upgrade = false) {
     if (identity.kind === 'session') requireSession(req); // fail before the WeChat round trip, not after
     const { url, record } = startLogin(ctx, options, { action, scope, next, redirectUri: callbackUrl(req) });
-    pendingLogins().add(req, res, record);
+    pendingLogins().add(req, res, upgrade ? { ...record, upgrade: true } : record);
     ctx.logger.debug?.('login started', { action, scope, appid: record.appid });
     res.set('Cache-Control', 'no-store');
     redirect(res, 302, url);
   }
 
   /** Errors of a login step: log safe fields, run the error hook, else the default 4xx page/JSON. */
-  async function fail(req: Request, res: Response, nextFn: NextFunction, error: unknown, { action, next, json: asJson = false }: FailContext) {
+  async function fail(req: Request, res: Response, nextFn: NextFunction, error: unknown, { action, next, json: asJson = false, retry, cancelled = false }: FailContext) {
     if (!isWxAuthError(error)) return nextFn(error); // the app's own code (resolveUser, a hook) failed: its error handler decides
-    const meta = { code: error.code, ...(error.errcode === undefined ? {} : { errcode: error.errcode }), ...(action ? { action } : {}) };
+    const meta = {
+      code: error.code,
+      ...(error.errcode === undefined ? {} : { errcode: error.errcode }),
+      ...(action ? { action } : {}),
+      // A misconfiguration is the developer's to fix, and the page no longer says what it is: the log does.
+      ...(error.code === 'config_error' ? { message: error.message } : {}),
+    };
     if (error.status >= 500) ctx.logger.error('login failed', meta);
     else ctx.logger.warn('login failed', meta);
     try {
@@ -93,7 +104,17 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
     } catch (hookError) {
       return nextFn(hookError);
     }
-    sendDefaultError(req, res, error, next, asJson);
+    sendDefaultError(req, res, error, { retry, cancelled }, asJson);
+  }
+
+  /** The error page's "try again": our login start (root-relative, never from Host) for the same action, scope and next. */
+  function retryLink(action?: LoginAction, scope?: string, next?: string): string {
+    const query = new URLSearchParams({
+      ...(action === 'mp' || action === 'qrcode' ? { action } : {}),
+      ...(action === 'mp' && scope === 'snsapi_userinfo' ? { scope } : {}),
+      ...(next ? { next } : {}),
+    }).toString();
+    return `${routerPrefix(options, mountPath, false)}${PATHS.login}${query ? `?${query}` : ''}`;
   }
 
   async function auth(req: Request, res: Response, o: AuthStartOptions = {}): Promise<void> {
@@ -113,7 +134,7 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
       }
       await redirectToWechat(req, res, action, scope, next);
     } catch (error) {
-      await fail(req, res, (e) => Promise.reject(e), error, { action, next });
+      await fail(req, res, (e) => Promise.reject(e), error, { action, next, retry: retryLink(action, o.scope, next) });
     }
   }
 
@@ -136,14 +157,49 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
       next = guardNext(req, options, req.query.next);
       action = resolveAction(options, req.query.action, req.get('User-Agent'));
       await redirectToWechat(req, res, action, resolveScope(action, req.query.scope), next);
-    })().catch((error) => fail(req, res, nextFn, error, { action, next }));
+    })().catch((error) => fail(req, res, nextFn, error, { action, next, retry: retryLink(action, str(req.query.scope), next) }));
   });
+
+  /**
+   * The end of a browser login. mp navigations land on `next` through a tiny page, not a 302: the
+   * browser would carry WeChat's `#wechat_redirect` fragment on to `next` (error-page.ts,
+   * `renderLandingPage`). API clients and other callers keep the plain 302 (or JSON).
+   */
+  function land(req: Request, res: Response, action: LoginAction, next: string) {
+    res.set('Cache-Control', 'no-store');
+    if (action === 'mp' && isPageNavigation(req)) sendLandingPage(req, res, next);
+    else redirect(res, 302, next);
+  }
+
+  /**
+   * Deny on the consent page of an upgrade round: the base login of that round already completed
+   * (session / cookie / JWT set), so it stands — the user goes on to `next` and the success hook
+   * hears `upgradeRefused: true`. Only when this browser is still logged in with that app.
+   */
+  async function upgradeRefused(req: Request, res: Response, record: StateRecord): Promise<boolean> {
+    if (!record.upgrade || record.action !== 'mp' || (req.query.code !== undefined && req.query.code !== '')) return false;
+    await identify(identity, req);
+    const who = req.wxauth;
+    if (!who || who.appid !== record.appid) return false;
+    ctx.logger.info?.('login upgrade refused', { action: 'mp', appid: record.appid });
+    if (hooks.success) {
+      // No code, so no exchange this round: the OAuth tokens went to the hook in the base round.
+      const access = { openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), scope: 'snsapi_base', access_token: '', refresh_token: '', expires_in: 0 };
+      await hooks.success(req, res, { action: 'mp', scope: 'snsapi_base', access, next: record.next, identity: who, upgradeRefused: true });
+    }
+    if (res.headersSent) return true;
+    if (req.query.format === 'json' || wantsJson(req)) {
+      res.set('Cache-Control', 'no-store').json({ openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), action: 'mp', next: record.next, upgradeRefused: true });
+    } else land(req, res, 'mp', record.next);
+    return true;
+  }
 
   router.get(PATHS.callback, (req, res, nextFn) => {
     let record: StateRecord | undefined;
     (async () => {
       // The state's pending login leaves this browser's cookie before anything else: single use.
       record = pendingLogins().take(req, res, req.query.state);
+      if (await upgradeRefused(req, res, record)) return;
       const result = await finishLogin(ctx, options, { code: req.query.code, record });
       const { access, userinfo } = result;
       const { action, scope, next } = result.record;
@@ -160,16 +216,22 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
       if (res.headersSent) return;
       if (outcome && outcome.upgrade === 'snsapi_userinfo' && action === 'mp' && scope === 'snsapi_base') {
         // chiki's base-then-userinfo: the user is known only by openid; go round again for the profile.
-        await redirectToWechat(req, res, 'mp', 'snsapi_userinfo', next);
+        await redirectToWechat(req, res, 'mp', 'snsapi_userinfo', next, true);
         return;
       }
-      res.set('Cache-Control', 'no-store');
       if (req.query.format === 'json' || wantsJson(req)) {
-        res.json({ openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), action, next, ...(token ? { token } : {}) });
+        res.set('Cache-Control', 'no-store').json({ openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), action, next, ...(token ? { token } : {}) });
         return;
       }
-      redirect(res, 302, next);
-    })().catch((error) => fail(req, res, nextFn, error, { ...(record ? { action: record.action } : {}), next: record?.next ?? '/' }));
+      land(req, res, action, next);
+    })().catch((error) =>
+      fail(req, res, nextFn, error, {
+        ...(record ? { action: record.action } : {}),
+        next: record?.next ?? '/',
+        retry: record ? retryLink(record.action, record.scope, record.next) : retryLink(),
+        cancelled: record !== undefined && (req.query.code === undefined || req.query.code === ''),
+      }),
+    );
   });
 
   /** The widget's query: element id, style, href, self_redirect and next. */

@@ -42,10 +42,15 @@ export interface StateRecord {
   /** Issued at / expires at, ms. Checked against `ctx.now()`. */
   iat: number;
   exp: number;
+  /** mp: the `snsapi_userinfo` round of an upgrade — the base login already completed. */
+  upgrade?: true;
 }
 
-/** The sealed form, compact: [state, action, scope, appid, next, iat, exp]. */
-type Packed = [string, string, string, string, string, number, number];
+/**
+ * The sealed form, compact: [state, action, scope, appid, next, iat, exp], plus a trailing `1`
+ * for an upgrade round. Entries without it read as before (cookies sealed by older versions open).
+ */
+type Packed = [string, string, string, string, string, number, number] | [string, string, string, string, string, number, number, 1];
 
 /** The key material of the seal: the `secret` option, else the configured app secrets (in a fixed order). */
 export function sealingSecrets(options: ResolvedOptions): string[] {
@@ -116,14 +121,15 @@ export function stateError(reason: string): WxAuthError {
 }
 
 function pack(r: StateRecord): Packed {
-  return [r.state, r.action, r.scope, r.appid, r.next, r.iat, r.exp];
+  const packed: Packed = [r.state, r.action, r.scope, r.appid, r.next, r.iat, r.exp];
+  return r.upgrade ? [...packed, 1] : packed;
 }
 
 function unpack(p: unknown): StateRecord | undefined {
-  if (!Array.isArray(p) || p.length !== 7) return undefined;
-  const [state, action, scope, appid, next, iat, exp] = p as unknown[];
+  if (!Array.isArray(p) || (p.length !== 7 && !(p.length === 8 && p[7] === 1))) return undefined;
+  const [state, action, scope, appid, next, iat, exp, upgrade] = p as unknown[];
   if (typeof state !== 'string' || !STATE_FORMAT.test(state)) return undefined;
   if (typeof action !== 'string' || !ACTIONS.has(action) || typeof scope !== 'string' || !SCOPES.has(scope)) return undefined;
   if (typeof appid !== 'string' || typeof next !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return undefined;
-  return { state, action: action as StateRecord['action'], scope: scope as OAuthScope, appid, next, iat, exp };
+  return { state, action: action as StateRecord['action'], scope: scope as OAuthScope, appid, next, iat, exp, ...(upgrade === 1 ? { upgrade: true as const } : {}) };
 }

@@ -6,6 +6,10 @@
 import { Browser, DESKTOP_UA, MOBILE, MP, QR, WECHAT_UA, mpCallbackUrl, startApp, type AppHandle, loginSuite } from './harness';
 import request from 'supertest';
 import type { ErrorContext } from '../../lib';
+import { LOGIN_FAILURE_TEXT } from '../../lib/oauth/error-page';
+
+/** The default page's sentence for a state_error (the code itself is not on the page). */
+const EXPIRED = LOGIN_FAILURE_TEXT.expired.zh;
 
 const suite = loginSuite(startApp);
 const { app, browser } = suite;
@@ -32,7 +36,7 @@ describe('state', () => {
     await b.post('/oauth/wechat/logout', {});
     const replay = await b.get(callback);
     expect(replay.status).toBe(400);
-    expect(replay.text).toContain('state_error');
+    expect(replay.text).toContain(EXPIRED);
     expect(why).toEqual(['state not started in this browser, or already used']);
     expect(await me(b)).toBeNull();
     expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(1);
@@ -45,7 +49,7 @@ describe('state', () => {
     await mpCallbackUrl(b); // the browser has a real pending login in its sealed cookie
     const res = await b.get(`/oauth/wechat/callback?code=${suite.sim.sim.issueCode(MP.appid)}&state=${'0'.repeat(32)}`);
     expect(res.status).toBe(400);
-    expect(res.text).toContain('state_error');
+    expect(res.text).toContain(EXPIRED);
     expect(why).toEqual(['state not started in this browser, or already used']);
     expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
@@ -57,7 +61,7 @@ describe('state', () => {
     await mpCallbackUrl(b);
     const res = await b.get(`/oauth/wechat/callback?code=${suite.sim.sim.issueCode(MP.appid)}`);
     expect(res.status).toBe(400);
-    expect(res.text).toContain('state_error');
+    expect(res.text).toContain(EXPIRED);
     expect(why).toEqual(['state missing or malformed']);
   });
 
@@ -70,7 +74,7 @@ describe('state', () => {
     const callback = await mpCallbackUrl(attacker); // attacker's own code and state
     const res = await victim.get(callback);
     expect(res.status).toBe(400);
-    expect(res.text).toContain('state_error');
+    expect(res.text).toContain(EXPIRED);
     expect(why).toEqual(['state not started in this browser, or already used']);
     expect(await me(victim)).toBeNull();
     expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
@@ -86,7 +90,7 @@ describe('state', () => {
     now += 2000;
     const res = await b.get(callback);
     expect(res.status).toBe(400);
-    expect(res.text).toContain('state_error');
+    expect(res.text).toContain(EXPIRED);
     expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
     expect((await b.get(fresh)).status).toBe(302); // the same browser, a login under 10 minutes old: fine
   });
@@ -95,7 +99,7 @@ describe('state', () => {
     const a = await app();
     const callback = await mpCallbackUrl(browser(a));
     const res = await request(a.url).get(new URL(callback).pathname + new URL(callback).search);
-    expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining(EXPIRED)]);
     expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
@@ -106,12 +110,12 @@ describe('state', () => {
     const attackerStart = await request(a.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
     const planted = String(attackerStart.headers['set-cookie']).split(';')[0]!; // wxauth_pending=<sealed>
     const authorize = new URL(attackerStart.headers.location!);
-    const attackerCallback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const attackerCallback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search).set('User-Agent', WECHAT_UA)).headers.location!);
     // The victim has a pending login too; the planted copy (Path=/oauth/wechat) comes first in the header.
     const victimStart = await request(a.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
     const own = String(victimStart.headers['set-cookie']).split(';')[0]!;
     const res = await request(a.url).get(attackerCallback.pathname + attackerCallback.search).set('Cookie', `${planted}; ${own}`);
-    expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining(EXPIRED)]);
     expect(res.headers['set-cookie'] ?? []).not.toContainEqual(expect.stringMatching(/^(wxauth|connect\.sid)=/));
     expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
     expect(why).toEqual(['state no pending login in this browser']); // the duplicated name reads as absent
@@ -126,9 +130,9 @@ describe('state', () => {
     const start = await request(other.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
     const cookie = String(start.headers['set-cookie']).split(';')[0]!;
     const authorize = new URL(start.headers.location!);
-    const callback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const callback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search).set('User-Agent', WECHAT_UA)).headers.location!);
     const res = await request(a.url).get(callback.pathname + callback.search).set('Cookie', cookie);
-    expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining(EXPIRED)]);
     expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
 
@@ -140,9 +144,9 @@ describe('state', () => {
     const start = await request(first.url).get('/oauth/wechat/login?action=mp').set('User-Agent', WECHAT_UA);
     const cookie = String(start.headers['set-cookie']).split(';')[0]!;
     const authorize = new URL(start.headers.location!);
-    const callback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const callback = new URL((await request(suite.sim.url).get(authorize.pathname + authorize.search).set('User-Agent', WECHAT_UA)).headers.location!);
     const res = await request(second.url).get(callback.pathname + callback.search).set('Cookie', cookie);
-    expect([res.status, res.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect([res.status, res.text]).toEqual([400, expect.stringContaining(EXPIRED)]);
     expect(why).toEqual(['state of a login started for an app that is not configured here']);
     expect(suite.sim.sim.calls('/sns/oauth2/access_token')).toBe(0);
   });
@@ -158,8 +162,9 @@ describe('refused consent and WeChat errors', () => {
     const denied = await b.submitSimForm(consent.res, consent.url, { decision: 'deny' });
     expect(denied.res.status).toBe(400);
     expect(denied.res.headers['content-type']).toMatch(/html/);
-    expect(denied.res.text).toContain('args_error');
-    expect(denied.res.text).toContain('href="/cart"');
+    expect(denied.res.text).toContain(LOGIN_FAILURE_TEXT.cancelled.zh);
+    expect(denied.res.text).not.toContain('args_error'); // the code is for logs and the hook, not the person
+    expect(denied.res.text).toContain('href="/oauth/wechat/login?action=mp&amp;scope=snsapi_userinfo&amp;next=%2Fcart"');
     expect(denied.res.text).not.toMatch(/at .+\.(ts|js):\d+/); // no stack trace
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ action: 'mp', next: '/cart' });
@@ -224,7 +229,7 @@ describe('refused consent and WeChat errors', () => {
     const wechat = await b.get(authorize);
     const cb = await b.get(wechat.headers.location!);
     expect(cb.status).toBe(403);
-    expect(cb.text).toContain('snapshot_user');
+    expect(cb.text).toContain(LOGIN_FAILURE_TEXT.snapshot.zh);
     expect(resolveUser).not.toHaveBeenCalled();
     expect(await me(b)).toBeNull();
     expect(suite.sim.sim.calls('/sns/userinfo')).toBe(0);
@@ -287,8 +292,11 @@ describe('configuration at request time', () => {
     const a = await app({}, { session: false });
     const res = await browser(a).get('/oauth/wechat/login?action=mp');
     expect(res.status).toBe(500);
-    expect(res.text).toContain('express-session');
+    expect(res.text).toContain(LOGIN_FAILURE_TEXT.failed.zh);
+    expect(res.text).not.toContain('config_error');
+    // The developer's hint is in the log, with the code.
     expect(a.logger.text()).toContain('config_error');
+    expect(a.logger.text()).toContain('express-session');
   });
 
   test('an action that is not configured → 400 args_error', async () => {

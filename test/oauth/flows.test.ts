@@ -7,6 +7,7 @@ import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import request from 'supertest';
 import { Browser, DESKTOP_UA, MOBILE, MOBILE2, MP, QR, SECRETS, WECHAT_UA, mpCallbackUrl, startApp, startSimulator, type AppHandle, type SimHandle } from './harness';
 import type { SuccessContext } from '../../lib';
+import { LOGIN_FAILURE_TEXT } from '../../lib/oauth/error-page';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
 
 let sim: SimHandle;
@@ -194,7 +195,7 @@ describe('qrcode login (website app, desktop)', () => {
     const tabs: string[] = [];
     for (let i = 0; i < 5; i++) tabs.push(await mpCallbackUrl(browser, `/oauth/wechat/login?action=mp&next=/tab${i}`));
     const oldest = await browser.get(tabs[0]!);
-    expect([oldest.status, oldest.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect([oldest.status, oldest.text]).toEqual([400, expect.stringContaining(LOGIN_FAILURE_TEXT.expired.zh)]);
     const third = await browser.get(tabs[3]!);
     expect(third.headers.location).toBe('/tab3');
     const second = await browser.get(tabs[1]!);
@@ -305,12 +306,12 @@ describe('storage', () => {
     const start = await request(a.url).get('/oauth/wechat/login?action=mp&next=/profile').set(https);
     const pending = String(start.headers['set-cookie']);
     expect(pending).toMatch(/^__Host-wxauth_pending=[A-Za-z0-9_-]+; Max-Age=600; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
-    const wechat = await request(sim.url).get(new URL(start.headers.location!).pathname + new URL(start.headers.location!).search);
+    const wechat = await request(sim.url).get(new URL(start.headers.location!).pathname + new URL(start.headers.location!).search).set('User-Agent', WECHAT_UA);
     const callback = new URL(wechat.headers.location!);
     // The plain-named copy (what a sibling subdomain or an http page could plant) is not read.
     const value = pending.split(';')[0]!.split('=')[1]!;
     const plain = await request(a.url).get(callback.pathname + callback.search).set(https).set('Cookie', `wxauth_pending=${value}`);
-    expect([plain.status, plain.text]).toEqual([400, expect.stringContaining('state_error')]);
+    expect([plain.status, plain.text]).toEqual([400, expect.stringContaining(LOGIN_FAILURE_TEXT.expired.zh)]);
     const done = await request(a.url).get(callback.pathname + callback.search).set(https).set('Cookie', `__Host-wxauth_pending=${value}`);
     expect(done.status).toBe(302);
     const cookies = ([] as string[]).concat(done.headers['set-cookie'] ?? []);
