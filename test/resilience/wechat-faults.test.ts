@@ -8,6 +8,7 @@
  */
 import request from 'supertest';
 import { WxAuthError } from '../../lib';
+import { LOGIN_FAILURE_TEXT } from '../../lib/oauth/error-page';
 import type { FaultSpec } from '../../lib/simulator';
 import { buildApp, deadPort, fullOptions, leaks, MINI, MOBILE, MP, QR, responseText, startSim, Tally, type AppHandle, type SimHandle } from './harness';
 
@@ -114,11 +115,11 @@ const SURFACES: Surface[] = [
     name: 'mp callback as a browser sees it (HTML)',
     kind: 'json',
     paths: ['/sns/oauth2/access_token'],
-    okStatus: 302, // to `next`
+    okStatus: 200, // the landing page that goes on to `next` (without WeChat's #wechat_redirect)
     run: (h) => browserLogin(h, 'mp', 'snsapi_base', nextUser(), true),
     expected: gateway,
-    // The default error page: a message and "Error code: <code>…</code>", no stack.
-    codeOf: (res) => (/^text\/html/.test(res.headers['content-type'] ?? '') ? /<code>(\w+)<\/code>/.exec(res.text)?.[1] : undefined),
+    // The default error page shows the person a sentence, not the code: "WeChat cannot be reached" is network_error.
+    codeOf: (res) => (/^text\/html/.test(res.headers['content-type'] ?? '') && res.text.includes(LOGIN_FAILURE_TEXT.unreachable.zh) ? 'network_error' : undefined),
   },
   {
     name: 'mp callback (snsapi_userinfo)',
