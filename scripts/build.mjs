@@ -7,13 +7,15 @@
 // checkout runs `prepare` every time, so neither should pay for a second identical build.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const require = createRequire(import.meta.url);
 
+// The simulator's command line (package.json "bin"): one CommonJS file with a shebang.
+const CLI_OUT = 'dist/cli.js';
 const entries = { index: 'lib/index.ts', simulator: 'lib/simulator/index.ts', passport: 'lib/passport/index.ts' };
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), 'express', 'express-session', 'redis'];
@@ -21,7 +23,7 @@ const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.pee
 // The stamp lives outside dist/ (so it never ships), one per checkout (a copy may share node_modules).
 const stamp = path.join('node_modules/.cache/express-wxauth', `build-${sha256(process.cwd()).slice(0, 16)}`);
 const inputs = inputsHash();
-const outputs = Object.keys(entries).flatMap((name) => ['.js', '.mjs', '.d.ts', '.d.mts'].map((ext) => `dist/${name}${ext}`));
+const outputs = Object.keys(entries).flatMap((name) => ['.js', '.mjs', '.d.ts', '.d.mts'].map((ext) => `dist/${name}${ext}`)).concat(CLI_OUT);
 if (process.argv.includes('--if-changed') && outputs.every((f) => existsSync(f)) && existsSync(stamp) && readFileSync(stamp, 'utf8') === inputs) {
   process.exit(0);
 }
@@ -42,6 +44,18 @@ for (const [format, ext] of [['esm', '.mjs'], ['cjs', '.js']]) {
     logLevel: 'warning',
   });
 }
+await build({
+  entryPoints: ['lib/simulator/cli.ts'],
+  outfile: CLI_OUT,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node' },
+  external,
+  logLevel: 'warning',
+});
+chmodSync(CLI_OUT, 0o755);
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 // The same declarations serve both formats; the .d.mts twin is what `import` resolves to.
 for (const [name, source] of Object.entries(entries)) {

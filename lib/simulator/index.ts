@@ -12,6 +12,7 @@ import { checkOptions } from './options';
 import { SimState } from './state';
 import { Faults } from './faults';
 import { openHost } from './open-host';
+import { simToolRoutes } from './codes-page';
 import { snsRoutes } from './sns';
 import { cgiBinRoutes } from './cgi-bin';
 import { param } from './http';
@@ -44,7 +45,7 @@ const WILDCARD = new Set(['0.0.0.0', '::']);
 
 /** Build a simulator. Options are checked now: a bad one throws a `config_error` naming the field. */
 export function createSimulator(options: SimulatorOptions): Simulator {
-  const { apps, merchants = [], now = Date.now, users, host: defaultHost = LOOPBACK } = checkOptions(options);
+  const { apps, merchants = [], now = Date.now, users, host: defaultHost = LOOPBACK, allowMpOutsideWechat = false } = checkOptions(options);
   const state = new SimState(apps, () => now(), users);
   const faults = new Faults();
   const resetHooks: Array<() => void> = [];
@@ -72,7 +73,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     const user = String(req.params.file).replace(/\.svg$/, '');
     res.set('Cache-Control', 'public, max-age=3600').type('image/svg+xml').send(avatarSvg(user));
   });
-  app.use(openHost(state));
+  app.use(openHost(state, { allowMpOutsideWechat }));
+  app.use(simToolRoutes(state, apps));
   app.use(snsRoutes(state));
   app.use(cgiBinRoutes(state));
 

@@ -3,7 +3,7 @@ import { parse as parseCookie } from 'cookie';
 import type { SimApp } from './types';
 import type { SimState } from './state';
 import { noteAppid, param } from './http';
-import { consentPage, errorPage, qrconnectPage } from './pages';
+import { consentPage, errorPage, outsideWechatPage, qrconnectPage } from './pages';
 
 const USER_COOKIE = 'wxsim_user';
 const DEFAULT_USER = 'alice';
@@ -75,16 +75,31 @@ function rememberUser(res: Response, user: string): void {
   res.cookie(USER_COOKIE, user, { httpOnly: true, sameSite: 'lax', path: '/' });
 }
 
+export interface OpenHostOptions {
+  /** Accept `/connect/oauth2/authorize` from browsers other than WeChat's. Default false. */
+  allowMpOutsideWechat?: boolean;
+}
+
+/** WeChat's built-in browser says `MicroMessenger` in its User-Agent. */
+function inWechat(req: Request): boolean {
+  return /MicroMessenger/i.test(req.get('user-agent') ?? '');
+}
+
 /**
  * The open host (`open.weixin.qq.com`): the mp authorize flow with its consent page and the
  * website-app QR page. `#wechat_redirect` is not required: browsers never send the fragment.
+ * Like WeChat, the mp authorize page answers "请在微信客户端打开链接" outside the WeChat client
+ * unless `allowMpOutsideWechat`.
  */
-export function openHost(state: SimState): Router {
+export function openHost(state: SimState, options: OpenHostOptions = {}): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
 
   router.get('/connect/oauth2/authorize', (req, res) => {
     noteAppid(state, res, param(req.query, 'appid'));
+    if (!options.allowMpOutsideWechat && !inWechat(req)) {
+      return res.status(403).set('Cache-Control', 'no-store').type('html').send(outsideWechatPage());
+    }
     const checked = check(state, req.query, 'mp');
     if ('errcode' in checked) return showError(res, checked);
     const { app, redirectUri, scope, state: st } = checked;

@@ -17,6 +17,7 @@ const merchantSchema = z.looseObject({
   mchid: z.string({ error: 'must be a string of digits' }).regex(/^\d{1,32}$/, 'must be a string of digits'),
   key: z.string({ error: 'must be a string (the 32-character API key)' }).min(1, 'must not be empty').optional(),
   appid: z.string().optional(),
+  name: z.string().optional(),
 });
 
 const profileSchema = z.strictObject({
@@ -36,6 +37,7 @@ const schema = z.strictObject({
   users: z.record(z.string(), profileSchema).optional(),
   host: z.string({ error: 'must be a string (an interface such as "127.0.0.1")' }).min(1, 'must not be empty').optional(),
   allowProduction: z.boolean().optional(),
+  allowMpOutsideWechat: z.boolean().optional(),
 });
 
 /**

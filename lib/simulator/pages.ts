@@ -6,10 +6,18 @@ export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** The simulator's icon: WeChat green with "sim", so its tabs stand apart from the app's. */
+export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#07c160"/><text x="16" y="21" font-size="12" font-family="Arial,sans-serif" font-weight="bold" text-anchor="middle" fill="#fff">sim</text></svg>';
+/** `<link rel="icon">` with the icon inline: no extra request, on every host path. */
+export const FAVICON_LINK = `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(FAVICON_SVG)}">`;
+
+/** A way back from an error page: the previous page, and the simulator's home. */
+export const BACK_LINKS = '<p class="back"><a id="back" href="javascript:history.back()">返回 Back</a> · <a id="home" href="/">Simulator home</a></p>';
+
 function layout(title: string, body: string, script = ''): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title>
+<title>${esc(title)}</title>${FAVICON_LINK}
 <style>
 body{font:15px/1.5 -apple-system,"PingFang SC","Helvetica Neue",Arial,sans-serif;background:#ededed;margin:0;color:#191919}
 main{max-width:420px;margin:24px auto;background:#fff;border-radius:8px;padding:24px;box-shadow:0 1px 3px #0002}
@@ -17,7 +25,8 @@ h1{font-size:18px;margin:0 0 12px}.sim{font-size:12px;color:#888;margin-top:18px
 button{font-size:16px;padding:10px 18px;border-radius:6px;border:0;cursor:pointer;margin:6px 6px 0 0}
 .primary{background:#07c160;color:#fff}.secondary{background:#f2f2f2;color:#06ae56}
 input{font-size:15px;padding:6px 8px;border:1px solid #ccc;border-radius:4px;width:160px}
-.error{color:#fa5151}code{background:#f5f5f5;padding:1px 4px;border-radius:3px}
+.error{color:#fa5151}code{background:#f5f5f5;padding:1px 4px;border-radius:3px}.gloss{color:#555}
+a{color:#576b95}pre{background:#f5f5f5;padding:8px;border-radius:4px;white-space:pre-wrap;word-break:break-all;font-size:12px}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;font-size:13px}
 /* Inside the WxLogin widget's 300×400 iframe: everything fits without scrolling. */
 @media (max-width:360px){main{margin:0;padding:8px 12px;box-shadow:none;border-radius:0}#qrcode{width:120px;height:120px}
@@ -105,11 +114,41 @@ export function qrconnectPage(app: SimApp, fields: Record<string, string>, user:
   );
 }
 
-/** WeChat's error page for a bad authorize request ("redirect_uri 参数错误", errcode 10003, …). */
+/** English for WeChat's authorize errors: what the Chinese text means and what to check. */
+const ERROR_GLOSS: Record<number, string> = {
+  10002: 'response_type must be "code".',
+  10003: "redirect_uri's host is not one of the app's registered domains (网页授权域名 / 授权回调域).",
+  10005: 'The app has no permission for this scope (official accounts: snsapi_base or snsapi_userinfo; website apps: snsapi_login).',
+  10010: 'The scope parameter is missing.',
+  10011: 'The redirect_uri parameter is missing.',
+  10012: 'The appid parameter is missing.',
+  10016: 'This is a website (open platform) AppID: official-account login needs the official account AppID.',
+  40013: 'No app with this AppID is registered on the simulator.',
+};
+
+/** WeChat's error page for a bad authorize request ("redirect_uri 参数错误", errcode 10003, …), with an English gloss and a way back. */
 export function errorPage(errcode: number, message: string): string {
+  const gloss = ERROR_GLOSS[errcode] ?? 'WeChat refused the request.';
   return layout(
     'WeChat — error',
-    `<h1 id="wx-error" class="error" data-errcode="${errcode}">${esc(message)}</h1><p>errcode: <code id="errcode">${errcode}</code></p>`,
+    `<h1 id="wx-error" class="error" data-errcode="${errcode}">${esc(message)}</h1><p class="gloss" id="gloss">${esc(gloss)}</p><p>errcode: <code id="errcode">${errcode}</code></p>${BACK_LINKS}`,
+  );
+}
+
+/**
+ * What WeChat shows when an official-account authorize link is opened outside the WeChat client
+ * (a User-Agent without `MicroMessenger`).
+ */
+export function outsideWechatPage(): string {
+  return layout(
+    'WeChat — 请在微信客户端打开链接',
+    `<h1 id="wx-error" class="error" data-errcode="outside-wechat">请在微信客户端打开链接</h1>
+<p class="gloss" id="gloss">Open this link in the WeChat client. Official-account login (<code>/connect/oauth2/authorize</code>) works only in WeChat's built-in browser, and the simulator refuses it elsewhere, as WeChat does.</p>
+<p>To try it from a desktop browser:</p>
+<ul id="fixes"><li>open the page in WeChat (on a phone: start the simulator with <code>--host 0.0.0.0</code>), or</li>
+<li>set a WeChat User-Agent (one containing <code>MicroMessenger</code>, e.g. Chrome DevTools → Network conditions), or</li>
+<li>start the simulator with <code>allowMpOutsideWechat: true</code> (CLI: <code>--allow-mp-outside-wechat</code>).</li></ul>
+<p>On a desktop, websites log in with the QR page (<code>/connect/qrconnect</code>) instead.</p>${BACK_LINKS}`,
   );
 }
 
@@ -140,6 +179,7 @@ export function homePage(apps: readonly SimApp[], base: string): string {
 <p>Open, api and pay hosts at <code id="base-url">${esc(base)}</code>.</p>
 <table id="apps"><tr><th>name</th><th>appid</th><th>type</th></tr>${rows}</table>
 <p>Pick the simulated user with <code>?sim_user=bob</code> or the <code>wxsim_user</code> cookie (default <code>alice</code>).</p>
+<p><a id="codes-link" href="/sim/codes">Get a login code</a> for a native app or mini program (what the OpenSDK or <code>wx.login()</code> hands your client).</p>
 <ul>${endpoints}</ul>`,
   );
 }

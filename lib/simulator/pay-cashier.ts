@@ -7,6 +7,8 @@ import type { SimMerchant } from './types';
 export interface CashierHost {
   ledger: PayLedger;
   merchants(): readonly SimMerchant[];
+  /** The simulator's apps: a merchant without a `name` shows its app's. */
+  apps?(): readonly { appid: string; name?: string }[];
   /** Mark the order paid by `user` and start its notify deliveries; resolves with the first. */
   pay(order: SimOrder, user: string): Promise<NotifyDelivery>;
 }
@@ -36,26 +38,33 @@ export function mountCashier(router: Router, host: CashierHost): void {
 
   router.get('/sim/pay/cashier', (req: Request, res: Response) => {
     const order = orderFor(str(req.query.prepay_id) ?? str(req.query.pr));
-    if (!order) return void res.status(404).type('html').send(errorPage('Unknown or missing prepay_id.'));
-    const name = host.merchants().find((m) => m.mchid === order.mchid)?.name;
-    const page = cashierPage(order, String(name ?? order.mchid), safeRedirect(str(req.query.redirect_url)), str(req.query.sim_user) ?? 'alice', host.ledger.expired(order));
+    if (!order) return void res.status(404).type('html').send(errorPage('订单不存在 (unknown or missing prepay_id)', 'ORDERNOTEXIST'));
+    const page = cashierPage(order, merchantName(host, order), safeRedirect(str(req.query.redirect_url)), str(req.query.sim_user) ?? 'alice', host.ledger.expired(order));
     res.set('Cache-Control', 'no-store').type('html').send(page);
   });
 
   router.post('/sim/pay/cashier', express.urlencoded({ extended: false, limit: '16kb' }), async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const order = orderFor(str(body.prepay_id));
-    if (!order) return void res.status(404).type('html').send(errorPage('Unknown or missing prepay_id.'));
+    if (!order) return void res.status(404).type('html').send(errorPage('订单不存在 (unknown or missing prepay_id)', 'ORDERNOTEXIST'));
     let first: NotifyDelivery;
     try {
       first = await host.pay(order, str(body.user) ?? 'alice');
     } catch (error) {
-      return void res.status(409).type('html').send(errorPage(error instanceof PayBizFail ? error.errCodeDes : 'Payment failed.'));
+      return void res.status(409).type('html').send(errorPage(error instanceof PayBizFail ? error.errCodeDes : '系统繁忙，请稍后再试', error instanceof PayBizFail ? error.errCode : 'SYSTEMERROR'));
     }
     const redirect = safeRedirect(str(body.redirect_url));
     if (redirect) return void res.redirect(303, redirect);
     res.type('html').send(paidPage(order, first.ok ? 'The merchant confirmed the notify.' : `The merchant did not confirm the notify (HTTP ${first.status}); WeChat retries.`));
   });
+}
+
+/** The payee as WeChat shows it: the merchant's name, else its app's, else "Demo Shop" — never the mch_id. */
+function merchantName(host: CashierHost, order: SimOrder): string {
+  const merchant = host.merchants().find((m) => m.mchid === order.mchid);
+  if (typeof merchant?.name === 'string' && merchant.name) return merchant.name;
+  const app = host.apps?.().find((a) => a.appid === order.appid || a.appid === merchant?.appid);
+  return app?.name ?? 'Demo Shop';
 }
 
 function str(value: unknown): string | undefined {

@@ -21,6 +21,8 @@ export const NGINX_404 = '<html>\r\n<head><title>404 Not Found</title></head>\r\
 /** What the pay host needs from the simulator. */
 export interface PayHostSim {
   readonly merchants?: readonly SimMerchant[];
+  /** The simulator's apps: the cashier names a merchant without `name` after its app. */
+  readonly apps?: readonly { appid: string; name?: string }[];
   now(): number;
   onReset?(fn: () => void): void;
   openidOf?(appid: string, user: string): string;
@@ -94,7 +96,7 @@ export function mountPayHost(router: Router, sim: PayHostSim): SimPayHost {
       if (url) send('refund', refund.refundId, url, refundNotifyXml(order, refund, m.key));
     },
   });
-  mountCashier(router, { ledger, merchants, pay: (order, user) => payAndNotify(order, user).first });
+  mountCashier(router, { ledger, merchants, apps: () => sim.apps ?? [], pay: (order, user) => payAndNotify(order, user).first });
   // Anything else on the v2 host's paths (an unknown API, a GET): a 404 from WeChat's nginx front,
   // its stock HTML page — neither XML nor JSON. (The v3 host answers its own JSON 404 under /v3.)
   router.use(V2_PREFIXES, (_req, res) => {

@@ -55,6 +55,8 @@ export interface SimMerchant {
   key?: string;
   /** The appid orders are made for, when the merchant is bound to one. */
   appid?: string;
+  /** The merchant's name on the cashier page. Default: the name of its app, else "Demo Shop". */
+  name?: string;
   /** WeChat Pay v3: without it the merchant has v2 only (`createSimMerchantV3()` makes one). */
   v3?: SimMerchantV3;
   [extra: string]: unknown;
@@ -89,6 +91,11 @@ export interface SimulatorOptions {
   host?: string;
   /** Run even when `NODE_ENV=production` (refused by default: the simulator logs anyone in and accepts any payment). */
   allowProduction?: boolean;
+  /**
+   * Accept official-account login (`/connect/oauth2/authorize`) from any browser. Default false:
+   * like WeChat, a User-Agent without `MicroMessenger` gets "请在微信客户端打开链接".
+   */
+  allowMpOutsideWechat?: boolean;
 }
 
 /**

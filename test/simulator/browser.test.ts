@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../e2e/browser';
-import { MP, QR, exchange, startSim, type Harness } from './helpers';
+import { MP, QR, WECHAT_UA, exchange, startSim, type Harness } from './helpers';
 
 /**
  * The QR page's frame. The tests below dispatch the click event rather than `click()`: under
@@ -62,7 +62,7 @@ describeBrowser('simulator pages in Chromium', () => {
     `${h.url}/connect/oauth2/authorize?appid=${MP.appid}&redirect_uri=${encodeURIComponent(`${appUrl}/callback`)}&response_type=code&scope=snsapi_userinfo&state=${state}#wechat_redirect`;
 
   it('consent page: Approve lands on redirect_uri with a code for the typed user', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ userAgent: WECHAT_UA });
     await page.goto(authorizeUrl('approve1'));
     await page.fill('#user', 'grace');
     await Promise.all([page.waitForURL(`${appUrl}/callback?**`), page.click('#approve')]);
@@ -74,7 +74,7 @@ describeBrowser('simulator pages in Chromium', () => {
   });
 
   it('consent page: Deny lands on redirect_uri with state and no code', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ userAgent: WECHAT_UA });
     await page.goto(authorizeUrl('deny1'));
     await Promise.all([page.waitForURL(`${appUrl}/callback?**`), page.click('#deny')]);
     expect(page.url()).toBe(`${appUrl}/callback?state=deny1`);

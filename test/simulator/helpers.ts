@@ -31,6 +31,9 @@ export const QR = { appid: 'wxqr000000000001', secret: 'qr-secret-0001', type: '
 export const MOBILE = { appid: 'wxapp00000000001', secret: 'app-secret-0001', type: 'mobile' as const };
 export const MINI = { appid: 'wxmini0000000001', secret: 'mini-secret-0001', type: 'miniprogram' as const };
 
+/** WeChat's built-in browser: the simulator serves `/connect/oauth2/authorize` only to it. */
+export const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
+
 export const MINUTE = 60_000;
 
 /** A mutable clock the simulator reads; tests move it with `advance`. */

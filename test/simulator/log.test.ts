@@ -1,4 +1,4 @@
-import { MINI, MP, QR, exchange, queryOf, startSim, type Harness } from './helpers';
+import { MINI, MP, QR, exchange, queryOf, startSim, WECHAT_UA, type Harness } from './helpers';
 
 describe('request log', () => {
   let h: Harness;
@@ -10,7 +10,7 @@ describe('request log', () => {
   it('holds method, path, time and appid only — no secret, code, token or query', async () => {
     const secrets: string[] = [MP.secret, QR.secret, MINI.secret];
     // A full mp login through the consent page.
-    const page = await h.http.get('/connect/oauth2/authorize').query({ appid: MP.appid, redirect_uri: 'http://app.test/cb', response_type: 'code', scope: 'snsapi_userinfo', state: 'statevalue123' });
+    const page = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query({ appid: MP.appid, redirect_uri: 'http://app.test/cb', response_type: 'code', scope: 'snsapi_userinfo', state: 'statevalue123' });
     expect(page.status).toBe(200);
     const confirm = await h.http
       .post('/connect/oauth2/authorize/confirm')

@@ -1,5 +1,5 @@
 import { createSimulator } from '../../lib/simulator';
-import { MOBILE, MP, QR, exchange, queryOf, startSim, type Harness } from './helpers';
+import { MOBILE, MP, QR, exchange, queryOf, startSim, WECHAT_UA, type Harness } from './helpers';
 
 const CALLBACK = 'http://app.test/oauth/wechat/callback';
 
@@ -22,7 +22,7 @@ describe('open host: /connect/oauth2/authorize', () => {
   afterAll(() => h.close());
 
   it('snsapi_base redirects straight back with code and state', async () => {
-    const res = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery({ scope: 'snsapi_base' }));
+    const res = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery({ scope: 'snsapi_base' }));
     expect(res.status).toBe(302);
     expect(res.headers.location!.startsWith(`${CALLBACK}?code=`)).toBe(true);
     const q = queryOf(res.headers.location);
@@ -32,12 +32,12 @@ describe('open host: /connect/oauth2/authorize', () => {
   });
 
   it('keeps the redirect_uri query and fragment in place', async () => {
-    const res = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery({ scope: 'snsapi_base', redirect_uri: `${CALLBACK}?next=%2Fa%20b#frag` }));
+    const res = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery({ scope: 'snsapi_base', redirect_uri: `${CALLBACK}?next=%2Fa%20b#frag` }));
     expect(res.headers.location).toMatch(/^http:\/\/app\.test\/oauth\/wechat\/callback\?next=%2Fa%20b&code=[A-Za-z0-9]{32}&state=st4te#frag$/);
   });
 
   it('snsapi_userinfo shows a consent page with the app name, the user and Approve / Deny', async () => {
-    const res = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery());
+    const res = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery());
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.text).toContain('id="app-name">Demo Shop<');
@@ -47,7 +47,7 @@ describe('open host: /connect/oauth2/authorize', () => {
   });
 
   it('Approve redirects with a code for the chosen user', async () => {
-    const page = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery());
+    const page = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery());
     const res = await h.http
       .post('/connect/oauth2/authorize/confirm')
       .type('form')
@@ -61,7 +61,7 @@ describe('open host: /connect/oauth2/authorize', () => {
   });
 
   it('Deny redirects with state and no code', async () => {
-    const page = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery());
+    const page = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery());
     const res = await h.http
       .post('/connect/oauth2/authorize/confirm')
       .type('form')
@@ -72,9 +72,9 @@ describe('open host: /connect/oauth2/authorize', () => {
 
   it('picks the user from sim_user, else the wxsim_user cookie, else alice', async () => {
     const base = authorizeQuery({ scope: 'snsapi_base' });
-    const byQuery = await h.http.get('/connect/oauth2/authorize').query({ ...base, sim_user: 'dave' });
-    const byCookie = await h.http.get('/connect/oauth2/authorize').query(base).set('Cookie', 'wxsim_user=erin');
-    const byDefault = await h.http.get('/connect/oauth2/authorize').query(base);
+    const byQuery = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query({ ...base, sim_user: 'dave' });
+    const byCookie = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(base).set('Cookie', 'wxsim_user=erin');
+    const byDefault = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(base);
     const openid = async (location: string | undefined) => (await exchange(h, MP, queryOf(location).code!)).openid;
     expect(await openid(byQuery.headers.location)).toBe(h.sim.openidOf(MP.appid, 'dave'));
     expect(await openid(byCookie.headers.location)).toBe(h.sim.openidOf(MP.appid, 'erin'));
@@ -82,7 +82,7 @@ describe('open host: /connect/oauth2/authorize', () => {
   });
 
   it('escapes query values on the page', async () => {
-    const res = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery({ state: '"><script>x</script>' }));
+    const res = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery({ state: '"><script>x</script>' }));
     expect(res.text).not.toContain('<script>x</script>');
   });
 
@@ -94,7 +94,7 @@ describe('open host: /connect/oauth2/authorize', () => {
     ['a missing redirect_uri', { redirect_uri: '' }, 10011],
     ['a non-http redirect_uri', { redirect_uri: 'javascript:alert(1)' }, 10003],
   ])('shows WeChat’s error page for %s', async (_name, extra, errcode) => {
-    const res = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery(extra));
+    const res = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery(extra));
     expect(res.status).toBe(400);
     expect(res.text).toContain(`data-errcode="${errcode}"`);
     expect(res.headers.location).toBeUndefined();
@@ -114,12 +114,12 @@ describe('open host: redirectDomains', () => {
   afterAll(() => h.close());
 
   it('accepts a registered host', async () => {
-    const res = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery({ scope: 'snsapi_base' }));
+    const res = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery({ scope: 'snsapi_base' }));
     expect(res.status).toBe(302);
   });
 
   it('answers "redirect_uri 参数错误" (10003) for another host', async () => {
-    const res = await h.http.get('/connect/oauth2/authorize').query(authorizeQuery({ redirect_uri: 'https://evil.test/cb' }));
+    const res = await h.http.get('/connect/oauth2/authorize').set('User-Agent', WECHAT_UA).query(authorizeQuery({ redirect_uri: 'https://evil.test/cb' }));
     expect(res.status).toBe(400);
     expect(res.text).toContain('redirect_uri 参数错误');
     expect(res.text).toContain('data-errcode="10003"');
