@@ -225,8 +225,6 @@ async function build(env: ExampleEnv, appOptions: ExampleAppOptions, cleanups: A
     ...(miniprogram ? { miniprogram } : {}),
     ...(env.BASE_URL ? { baseUrl: env.BASE_URL } : {}),
     ...(redis ? { store: redis, storePrefix: redisPrefix } : {}),
-    // wxauth's own lines (a failed login's code, a warning) go where the example's go.
-    logger: { warn: (message, meta) => context.log(logLine(message, meta)), error: (message, meta) => context.log(logLine(message, meta)) },
     ...(context.simulatorUrl ? { endpoints: { open: context.simulatorUrl, api: context.simulatorUrl, pay: context.simulatorUrl } } : {}),
   };
   for (const feature of featureList) if (feature.options) options = { ...options, ...(await feature.options(context)) };
@@ -271,8 +269,6 @@ async function build(env: ExampleEnv, appOptions: ExampleAppOptions, cleanups: A
 
   return { app, router, context, listen, close };
 }
-
-const logLine = (message: string, meta?: Record<string, unknown>) => `wxauth: ${message}${meta && Object.keys(meta).length ? ` ${JSON.stringify(meta)}` : ''}`;
 
 type RedisClient = ReturnType<typeof createClient>;
 

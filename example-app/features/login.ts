@@ -27,7 +27,7 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
 
   // Log in with snsapi_base (silent); for someone we have never seen, go round again with
   // snsapi_userinfo to read their profile once (the consent page appears only that time).
-  // wxauth has already logged the failure (its code, never a secret) through the `logger` option.
+  // wxauth has already logged the failure (its code, never a secret) through its `logger`.
   // A Deny on WeChat's consent page comes back without a code: the shop answers that with its own
   // page; every other case sends nothing here, so the router's default page answers.
   router.errorHandler((req, res, { error, action, next }) => {
