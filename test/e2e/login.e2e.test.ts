@@ -34,6 +34,29 @@ test('mp login: the consent page Approve button logs the user in and lands on th
   await context.close();
 });
 
+test('mp login inside WeChat lands on next exactly: no #wechat_redirect in the address bar, neither after consent nor on a silent login', async () => {
+  const ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
+  const context = await run.browser.newContext({ userAgent: ua, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const next = `${run.url}/profile`;
+  // First login: silent snsapi_base (WeChat's 302 carries #wechat_redirect to the callback), then the upgrade's consent page.
+  await page.goto(`${run.url}/oauth/wechat/login?action=mp&next=%2Fprofile`);
+  await page.waitForSelector('#approve');
+  await page.fill('#user', 'erin');
+  await page.click('#approve');
+  await page.waitForURL((u) => u.pathname === '/profile');
+  await page.waitForLoadState('load');
+  expect(page.url()).toBe(next);
+  // Second login (the login route always goes to WeChat): the user is known, so it is silent all the way — the path where the fragment used to stick.
+  await page.goto(`${run.url}/oauth/wechat/login?action=mp&next=%2Fprofile`);
+  await page.waitForURL((u) => u.pathname === '/profile');
+  await page.waitForLoadState('load');
+  expect(page.url()).toBe(next);
+  expect(await page.evaluate(() => location.hash)).toBe('');
+  expect(await page.textContent('body')).toContain(run.example.context.simulator!.openidOf(MP.appid, 'erin'));
+  await context.close();
+});
+
 test('mp login with snsapi_userinfo: Deny on the consent page shows a clean error and logs nobody in', async () => {
   const context = await run.browser.newContext();
   const page = await context.newPage();
