@@ -149,7 +149,10 @@ describe('v3 (the default)', () => {
   });
 
   test('a mobile browser outside WeChat: an H5 order whose Pay link is h5_url with the way back as redirect_url', async () => {
-    const carol = await inWeChat('carol', MOBILE_UA);
+    // Outside WeChat there is no official-account login (WeChat refuses it): carol logs in with the QR page.
+    const carol = new Browser(url, simUrl, MOBILE_UA);
+    const qr = await carol.visit('/oauth/wechat/login?action=qrcode&next=%2Fshop');
+    expect((await carol.submitSimForm(qr.res, qr.url, { user: 'carol' })).url).toBe(`${url}/shop`);
     const orderPath = await buy(carol, 'sample');
     const page = await carol.get(orderPath);
     expect(page.text).toContain('WeChat Pay v3 H5');
