@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import { SIM_APPS } from '../../example-app/app';
 import { CHROMIUM } from './browser';
+import { WECHAT_UA } from '../oauth/harness';
 import { shot, startExample, type Running } from './harness';
 
 let run: Running;
@@ -17,7 +18,8 @@ const MP = SIM_APPS.find((a) => a.type === 'mp')!;
 const QR = SIM_APPS.find((a) => a.type === 'qrcode')!;
 
 test('mp login: the consent page Approve button logs the user in and lands on the profile', async () => {
-  const context = await run.browser.newContext();
+  // WeChat's browser: the simulator, like WeChat, refuses official-account login elsewhere.
+  const context = await run.browser.newContext({ userAgent: WECHAT_UA });
   const page = await context.newPage();
   await page.goto(run.url);
   await shot(page, '01-home');
@@ -58,7 +60,7 @@ test('mp login inside WeChat lands on next exactly: no #wechat_redirect in the a
 });
 
 test('mp login with snsapi_userinfo: Deny on the consent page shows a clean error and logs nobody in', async () => {
-  const context = await run.browser.newContext();
+  const context = await run.browser.newContext({ userAgent: WECHAT_UA });
   const page = await context.newPage();
   await page.goto(`${run.url}/oauth/wechat/login?action=mp&scope=snsapi_userinfo&next=%2Fprofile`);
   await page.waitForSelector('#deny');

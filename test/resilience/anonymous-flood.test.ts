@@ -88,7 +88,7 @@ describe.each([
     const start = await browser.get('/oauth/wechat/login?action=mp&next=%2Faccount').set('User-Agent', WECHAT_UA);
     expect(start.status).toBe(302);
     const authorize = new URL(start.headers.location!);
-    const callback = new URL((await request(sim.url).get(authorize.pathname + authorize.search)).headers.location!);
+    const callback = new URL((await request(sim.url).get(authorize.pathname + authorize.search).set('User-Agent', WECHAT_UA)).headers.location!);
     // … a JWT that was logged out (its id on the deny-list) …
     const mobile = await request(h.url).post('/oauth/wechat/mobile').send({ code: sim.sim.issueCode(MOBILE.appid, { user: 'jo' }) });
     const token = mobile.body.token as string;
