@@ -10,6 +10,7 @@ import type express from 'express';
 import request from 'supertest';
 import { MemoryStore } from '../../lib/store';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
+import { WECHAT_UA } from '../oauth/harness';
 import { buildApp, fullOptions, leaks, MP, startSim, Tally, type AppHandle, type SimHandle } from './harness';
 
 const N = 500;
@@ -52,7 +53,7 @@ async function login(h: AppHandle, user: string): Promise<string | undefined> {
   // WeChat: snsapi_base redirects straight back with a code for this user.
   const authorize = new URL(start.headers.location!);
   authorize.searchParams.set('sim_user', user);
-  const wechat = await request(sim.url).get(authorize.pathname + authorize.search);
+  const wechat = await request(sim.url).get(authorize.pathname + authorize.search).set('User-Agent', WECHAT_UA); // mp login happens inside WeChat
   expect(wechat.status).toBe(302);
   const back = new URL(wechat.headers.location!);
   const callback = await browser.get(back.pathname + back.search);
