@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +93,30 @@ test('the installed package loads with require() from the project’s node_modul
   const out = node(['-e', `const m = require('express-wxauth'); const sim = require('express-wxauth/simulator'); ${probe}`]);
   expect(JSON.parse(out)).toEqual(expected);
 });
+
+test('npx express-wxauth-simulator --port 0 (the package\'s bin) starts the simulator and prints its URL', async () => {
+  const child = spawn('npx', ['--no-install', 'express-wxauth-simulator', '--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Its own process group: npx's child (the simulator) stops with it. A kill timer, no timing assertion.
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
+  let out = '';
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr.on('data', (chunk: Buffer) => void (out += chunk.toString()));
+    void closed.then(() => reject(new Error(`the bin exited before printing its URL: ${out}`)));
+  });
+  try {
+    expect((await fetch(`${url}/`)).status).toBe(200);
+  } finally {
+    process.kill(-child.pid!, 'SIGTERM');
+    await closed;
+    clearTimeout(timer);
+  }
+}, SLOW);
 
 test('the installed package loads with import from an .mjs file', () => {
   writeFileSync(path.join(app, 'probe.mjs'), `import * as m from 'express-wxauth';\nimport * as sim from 'express-wxauth/simulator';\n${probe}`);
