@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { anchorsOf, extractSnippets, linksOf, typecheckSnippets, type Snippet } from './snippets';
+import { brokenLinks, extractSnippets, linksOf, typecheckSnippets, type Snippet } from './snippets';
 
 // README.md and every guide in docs/: links land, no work history, the README stays a front door,
 // every ts/js block is marked, and the `typecheck` / `run` ones type-check under strict.
@@ -40,15 +40,9 @@ describe('README and docs/', () => {
     const broken: string[] = [];
     let count = 0;
     for (const guide of GUIDES) {
-      const markdown = read(guide);
-      for (const { target, line } of linksOf(markdown)) {
-        if (/^[a-z]+:/i.test(target)) continue;
-        count++;
-        const [file, anchor] = target.split('#') as [string, string | undefined];
-        const other = file ? path.resolve(path.dirname(path.join(ROOT, guide)), file) : undefined;
-        if (other && !existsSync(other)) broken.push(`${guide}:${line}: ${target} (no such file)`);
-        else if (anchor && !(other && !other.endsWith('.md')) && !anchorsOf(other ? readFileSync(other, 'utf8') : markdown).has(anchor)) broken.push(`${guide}:${line}: ${target} (no such heading)`);
-      }
+      const result = brokenLinks(read(guide), guide, ROOT);
+      broken.push(...result.broken);
+      count += result.checked;
     }
     expect(count).toBeGreaterThan(50);
     expect(broken).toEqual([]);

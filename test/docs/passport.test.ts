@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Browser, DESKTOP_UA, MP, QR, SECRETS, WECHAT_UA, startSimulator, type SimHandle } from '../oauth/harness';
-import { anchorsOf, bundleProgram, extractSnippets, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+import { brokenLinks, bundleProgram, extractSnippets, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
 
 // docs/passport.md: every ts snippet type-checks under strict, and the quick start runs as
 // written in a child process against the simulator over real HTTP: what it reads from outside is
@@ -52,14 +52,7 @@ describe('docs/passport.md: the snippets', () => {
   });
 
   test('every link lands: anchors in the guide, files and their headings in the repo', () => {
-    const broken: string[] = [];
-    for (const { target, line } of linksOf(markdown)) {
-      if (/^https?:/.test(target)) continue;
-      const [file, anchor] = target.split('#') as [string, string | undefined];
-      const other = file ? path.resolve(path.dirname(path.join(ROOT, GUIDE)), file) : undefined;
-      if (other && !existsSync(other)) broken.push(`${GUIDE}:${line}: ${target} (no such file)`);
-      else if (anchor && !anchorsOf(other ? readFileSync(other, 'utf8') : markdown).has(anchor)) broken.push(`${GUIDE}:${line}: ${target} (no such heading)`);
-    }
+    const { broken } = brokenLinks(markdown, GUIDE, ROOT);
     expect(linksOf(markdown).length).toBeGreaterThan(10);
     expect(broken).toEqual([]);
   });

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { verifyPayV3 } from '../../lib';
 import { createSimMerchantV3, createSimulator, type Simulator } from '../../lib/simulator';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
 import { Browser, WECHAT_UA } from '../oauth/harness';
-import { anchorsOf, bundleProgram, extractSnippets, linksOf, freePort, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+import { brokenLinks, bundleProgram, extractSnippets, linksOf, freePort, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
 
 // docs/pay.md: every ts snippet type-checks under strict, and the quick start with its recipes,
 // and the handleNotify program, run as written against the simulator over real HTTP. What the
@@ -47,14 +47,7 @@ describe('docs/pay.md: the snippets', () => {
 
   test('every link lands: anchors in the guide, files and their headings in the repo', () => {
     const markdown = readFileSync(path.join(ROOT, GUIDE), 'utf8');
-    const broken: string[] = [];
-    for (const { target, line } of linksOf(markdown)) {
-      if (/^https?:/.test(target)) continue;
-      const [file, anchor] = target.split('#') as [string, string | undefined];
-      const other = file ? path.resolve(path.dirname(path.join(ROOT, GUIDE)), file) : undefined;
-      if (other && !existsSync(other)) broken.push(`${GUIDE}:${line}: ${target} (no such file)`);
-      else if (anchor && !anchorsOf(other ? readFileSync(other, 'utf8') : markdown).has(anchor)) broken.push(`${GUIDE}:${line}: ${target} (no such heading)`);
-    }
+    const { broken } = brokenLinks(markdown, GUIDE, ROOT);
     expect(linksOf(markdown).length).toBeGreaterThan(20);
     expect(broken).toEqual([]);
   });

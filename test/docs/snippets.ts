@@ -12,7 +12,7 @@
  * error, so a guide cannot gain an unchecked snippet. Blocks in other languages need no marker.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import ts from 'typescript';
@@ -336,4 +336,23 @@ export function linksOf(markdown: string): Array<{ target: string; line: number 
     for (const m of line.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s]+)\)/g)) links.push({ target: m[1]!, line: i + 1 });
   });
   return links;
+}
+
+/**
+ * The relative links of `markdown` (the guide at `file`, relative to `root`) that do not land: a
+ * file that does not exist, or a heading that is not in the guide or the Markdown file named.
+ * Links with a scheme (`https:`, `mailto:`) are not followed. Returns them with the number checked.
+ */
+export function brokenLinks(markdown: string, file: string, root: string): { broken: string[]; checked: number } {
+  const broken: string[] = [];
+  let checked = 0;
+  for (const { target, line } of linksOf(markdown)) {
+    if (/^[a-z]+:/i.test(target)) continue;
+    checked++;
+    const [name, anchor] = target.split('#') as [string, string | undefined];
+    const other = name ? path.resolve(path.dirname(path.join(root, file)), name) : undefined;
+    if (other && !existsSync(other)) broken.push(`${file}:${line}: ${target} (no such file)`);
+    else if (anchor && !(other && !other.endsWith('.md')) && !anchorsOf(other ? readFileSync(other, 'utf8') : markdown).has(anchor)) broken.push(`${file}:${line}: ${target} (no such heading)`);
+  }
+  return { broken, checked };
 }
