@@ -30,6 +30,18 @@ export type TopologyKind = 'standalone' | 'cluster' | 'sentinel';
 export type ClientFamily = 'node-redis' | 'ioredis';
 
 /** Why the topology tests of `kind` cannot run here, or undefined when they can. */
+/**
+ * In a test file's top level: when `kind` cannot be started here, say why once and register a
+ * skipped suite; true then, and the caller registers nothing else.
+ */
+export function skipWithoutTopology(kind: TopologyKind): boolean {
+  const skip = topologySkipReason(kind);
+  if (!skip) return false;
+  console.warn(`\n[tests] ${skip}\n`);
+  describe.skip(skip, () => test('skipped', () => undefined));
+  return true;
+}
+
 export function topologySkipReason(kind: TopologyKind): string | undefined {
   if (!REDIS_SERVER) return `redis-server not found (PATH, /usr/bin, /usr/local/bin): skipping the Redis ${kind} tests. Install Redis to run them.`;
   if (kind === 'cluster' && !REDIS_CLI) return 'redis-cli not found: skipping the Redis Cluster tests (it creates the cluster). Install Redis to run them.';

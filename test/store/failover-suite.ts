@@ -10,7 +10,7 @@ import { runOnce, settleMarks, type OnceOptions } from '../../lib/pay/once';
 import { RedisStore } from '../../lib/store';
 import { keySlot } from '../../lib/store/redis-clients';
 import { captureLogger } from '../helpers/logs';
-import { command, connectClient, startTopology, topologySkipReason, type ClientFamily, type Topology, type TopologyClient } from '../helpers/redis-topologies';
+import { command, connectClient, startTopology, skipWithoutTopology, type ClientFamily, type Topology, type TopologyClient } from '../helpers/redis-topologies';
 
 /** The port of the master currently serving `fullKey` (cluster: by slot; sentinel: as the sentinels say). */
 export async function masterOf(topology: Topology, fullKey: string): Promise<number> {
@@ -50,12 +50,7 @@ async function replicasOnline(topology: Topology): Promise<void> {
 }
 
 export function failoverSuite(kind: 'cluster' | 'sentinel', family: ClientFamily): void {
-  const skip = topologySkipReason(kind);
-  if (skip) {
-    console.warn(`\n[tests] ${skip}\n`);
-    describe.skip(skip, () => test('skipped', () => undefined));
-    return;
-  }
+  if (skipWithoutTopology(kind)) return;
 
   let topology: Topology;
   let conn: TopologyClient;

@@ -17,7 +17,7 @@ import { captureLogger } from '../helpers/logs';
 import {
   connectClient,
   startTopology,
-  topologySkipReason,
+  skipWithoutTopology,
   type ClientFamily,
   type Topology,
   type TopologyClient,
@@ -44,12 +44,7 @@ interface Process {
 }
 
 export function topologySuite(kind: TopologyKind): void {
-  const skip = topologySkipReason(kind);
-  if (skip) {
-    console.warn(`\n[tests] ${skip}\n`);
-    describe.skip(skip, () => test('skipped', () => undefined));
-    return;
-  }
+  if (skipWithoutTopology(kind)) return;
 
   let topology: Topology;
   let sim: Simulator;

@@ -1,10 +1,9 @@
 import { constants, createHash, privateDecrypt } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { verifyPayV3 } from '../../../lib/pay/v3/crypto';
-import { PayV3Error } from '../../../lib/pay/v3/errors';
 import { createPayV3Api, type PayV3Api } from '../../../lib/pay/v3/pay';
 import { startFakePay, type FakePay } from './fake-pay';
-import { v3Ctx, v3Options, type KeyMode } from './harness';
+import { failure, v3Ctx, v3Options, type KeyMode } from './harness';
 import { APPID, MCHID, MERCHANT_PUB, PLATFORM_KEY, PLATFORM_SERIAL, PUBLIC_KEY_ID, WECHATPAY_KEY } from './keys';
 
 let pay: FakePay;
@@ -20,15 +19,6 @@ const MINI = 'wxmini00000000001';
 const api = (mode: KeyMode = 'publicKey', baseUrl: string | null = 'https://shop.example/app', now?: () => number): PayV3Api =>
   createPayV3Api(v3Ctx({ payUrl: pay.url, ...(now ? { now } : {}) }), { appid: APPID, mchid: MCHID, v3: { ...v3Options(mode), appids: [MINI] } }, baseUrl ?? undefined);
 const sent = (i = 0) => JSON.parse(pay.received[i]!.body) as Record<string, unknown>;
-
-async function failure(p: Promise<unknown> | (() => unknown)): Promise<PayV3Error> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (error) {
-    return error as PayV3Error;
-  }
-  throw new Error('resolved');
-}
 
 describe('prepay', () => {
   test('JSAPI: the documented body, default notify URL under baseUrl + mountPath, prepayId back', async () => {

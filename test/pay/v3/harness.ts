@@ -1,6 +1,7 @@
 import { defaultRandomHex, type WxContext } from '../../../lib/context';
 import type { Logger } from '../../../lib/log';
 import { loadPayV3Keys, type PayV3Keys, type PayV3Options } from '../../../lib/pay/v3/options';
+import type { PayV3Error } from '../../../lib/pay/v3/errors';
 import { MemoryStore, type Store } from '../../../lib/store';
 import { WechatClient } from '../../../lib/wechat/client';
 import { API_V3_KEY, MERCHANT_KEY, PLATFORM_CERT, PLATFORM_SERIAL, PUBLIC_KEY_ID, SERIAL_NO, WECHATPAY_PUB } from './keys';
@@ -37,4 +38,14 @@ export function v3Ctx(options: { payUrl?: string; store?: Store; now?: () => num
     randomHex: defaultRandomHex,
     logger: options.logger ?? { warn: () => undefined, error: () => undefined },
   };
+}
+
+/** The error `p` (a promise, or a function that throws or rejects) fails with; a resolution fails the test. */
+export async function failure(p: Promise<unknown> | (() => unknown)): Promise<PayV3Error> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (error) {
+    return error as PayV3Error;
+  }
+  throw new Error('resolved');
 }

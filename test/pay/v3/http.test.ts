@@ -6,7 +6,7 @@ import { PayV3Error } from '../../../lib/pay/v3/errors';
 import { PACKAGE_VERSION, PayV3Caller, stripNulls } from '../../../lib/pay/v3/http';
 import { checkSignature } from '../../../lib/pay/v3/signature';
 import { startFakePay, signedHeaders, type FakePay, type Fault } from './fake-pay';
-import { v3Ctx, v3Keys, type KeyMode } from './harness';
+import { failure, v3Ctx, v3Keys, type KeyMode } from './harness';
 import { MCHID, MERCHANT_PUB, PLATFORM_SERIAL, PUBLIC_KEY_ID, SERIAL_NO } from './keys';
 
 let pay: FakePay;
@@ -20,15 +20,6 @@ beforeEach(() => {
 });
 
 const caller = (mode: KeyMode = 'publicKey', now?: () => number) => new PayV3Caller(v3Ctx({ payUrl: pay.url, ...(now ? { now } : {}) }), MCHID, v3Keys(mode));
-
-async function failure(p: Promise<unknown>): Promise<PayV3Error> {
-  try {
-    await p;
-  } catch (error) {
-    return error as PayV3Error;
-  }
-  throw new Error('resolved');
-}
 
 describe('requests', () => {
   test('a POST carries the documented Authorization, Accept, User-Agent, Content-Type and Wechatpay-Serial', async () => {
