@@ -4,16 +4,14 @@ import type { ResolvedOptions } from '../options';
 import { TOKEN_INVALID_ERRCODES } from '../wechat/errcodes';
 import { collectCredentials, defaultAppid, requireCredentials } from './credentials';
 import { fetchAccessToken, fetchJsapiTicket, type Fetched } from './fetch';
-import { templateBody } from './template';
+import type { ClientCore } from './core';
+import { templateApi } from './template-api';
 import { SharedCache, type SharedCacheTuning } from './token-cache';
-import type { ApiClient, TemplateMessage } from './types';
+import type { ApiClient } from './types';
 
 export type { ApiClient, TemplateMessage } from './types';
 export { tplData, type TemplateField, type TplDataOptions } from './template';
 export type { SharedCacheTuning } from './token-cache';
-
-/** The template answer's 64-bit field. */
-const MSGID: ReadonlySet<string> = new Set(['msgid']);
 
 /**
  * `router.client`: the basic access token and jsapi_ticket of each app, shared by every process
@@ -79,6 +77,18 @@ export function createApiClient(ctx: WxContext, options: ResolvedOptions, tuning
     return fetcher;
   };
 
+  const core: ClientCore = {
+    ctx,
+    appidOf,
+    miniprogramAppidOf: (appid) => {
+      const id = appid ?? options.miniprogram?.appid;
+      if (!id) throw new WxAuthError('config_error', 'no mini program: pass an appid (or configure miniprogram)', { field: 'appid' });
+      return id;
+    },
+    withToken,
+    post: (appid, path, body, callOptions) => withToken(appid, (token) => ctx.http.apiPost(path, { access_token: token }, body, callOptions)),
+  };
+
   const knownAppids = (): string[] => [...new Set([...apps.keys(), ...(fallbackAppid ? [fallbackAppid] : [])])];
 
   return {
@@ -98,15 +108,7 @@ export function createApiClient(ctx: WxContext, options: ResolvedOptions, tuning
         await tickets.invalidate(id);
       }
     },
-    async sendTemplate(message: TemplateMessage, appid?: string) {
-      const body = templateBody(message);
-      // WeChat's -1 means "busy, not processed": the client retries it with backoff (idempotent).
-      const answer = await withToken(appidOf(appid), (token) =>
-        ctx.http.apiPost('/cgi-bin/message/template/send', { access_token: token }, body, { errorCode: 'wechat_error', idempotent: true, int64Fields: MSGID }),
-      );
-      // A 64-bit id: kept as its digits (a number would round it past 2^53).
-      const { msgid } = answer;
-      return { msgid: typeof msgid === 'string' || typeof msgid === 'number' ? String(msgid) : '' };
-    },
+    // Each group of server APIs, built on the shared token (see core.ts).
+    ...templateApi(core),
   };
 }

@@ -1,5 +1,10 @@
-/** `router.client`: the shared basic access token, jsapi_ticket and the APIs that use them. */
-export interface ApiClient {
+import type { TemplateApi } from './template-api';
+
+/**
+ * `router.client`: the shared basic access token, jsapi_ticket and the server APIs that use them.
+ * Each group of APIs is its own interface, in its own `*-api.ts` file.
+ */
+export interface ApiClient extends TemplateApi {
   /** The basic access token of `appid` (default: the JSSDK / mp app), from the shared cache. */
   getAccessToken(appid?: string): Promise<string>;
   /** The jsapi_ticket of `appid`, from the shared cache. */
@@ -13,11 +18,6 @@ export interface ApiClient {
   readonly defaultAppid: string | undefined;
   /** Drop cached token and ticket of `appid` (all apps when omitted), in this process and in the store. */
   invalidate(appid?: string): Promise<void>;
-  /**
-   * Send a template message; resolves with WeChat's `msgid`, a 64-bit integer in decimal
-   * (`'271781022721654784'`): a string, because a number would round it.
-   */
-  sendTemplate(message: TemplateMessage, appid?: string): Promise<{ msgid: string }>;
 }
 
 export interface TemplateMessage {
