@@ -119,10 +119,7 @@ export const nodeHttpAdapter: AxiosAdapter = (config) =>
     const signal = config.signal as AbortSignal | undefined;
     if (signal) {
       if (signal.aborted) onCancel();
-      else {
-        signal.addEventListener('abort', onCancel, { once: true });
-        request.once('close', () => signal.removeEventListener('abort', onCancel));
-      }
+      else request.once('close', onAbort(signal, onCancel));
     }
     // The deprecated CancelToken, still common in older code bases' interceptors.
     const token = config.cancelToken as CancelTokenLike | undefined;
@@ -135,6 +132,44 @@ export const nodeHttpAdapter: AxiosAdapter = (config) =>
     }
     request.end(body);
   });
+
+/** A signal's one 'abort' listener and the cancel functions of the requests in flight on it. */
+interface SignalWatch {
+  cancels: Set<() => void>;
+  listener: () => void;
+}
+const watched = new WeakMap<AbortSignal, SignalWatch>();
+
+/**
+ * Run `cancel` when `signal` aborts; returns the function that forgets it (call it once the
+ * request is over).
+ *
+ * Why one listener per signal and not one per request: an app often shares one AbortSignal (a
+ * shutdown controller's, an incoming request's) across many calls in flight. A listener each
+ * makes Node warn past 10 (`MaxListenersExceededWarning: 11 abort listeners`) and holds a closure
+ * per call on the signal. Here the first request on a signal adds the listener, an abort fans out
+ * to every request still in flight on it, and the last one to finish removes it.
+ */
+function onAbort(signal: AbortSignal, cancel: () => void): () => void {
+  let watch = watched.get(signal);
+  if (!watch) {
+    const cancels = new Set<() => void>();
+    const listener = () => {
+      watched.delete(signal);
+      for (const c of [...cancels]) c();
+    };
+    watch = { cancels, listener };
+    watched.set(signal, watch);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  const { cancels, listener } = watch;
+  cancels.add(cancel);
+  return () => {
+    if (!cancels.delete(cancel) || cancels.size > 0) return;
+    if (watched.get(signal)?.cancels === cancels) watched.delete(signal);
+    signal.removeEventListener('abort', listener);
+  };
+}
 
 /** Options of axios's own adapter that this one cannot honour. */
 const UNSUPPORTED = ['proxy', 'auth', 'socketPath'] as const;
