@@ -1,7 +1,7 @@
 import type { WxContext } from './context';
 import type { IdentityStorage } from './identity/types';
 import type { ResolvedOptions } from './options';
-import type { ErrorHandler, SuccessHandler } from './oauth/hooks';
+import type { ErrorHandler, SuccessHandler } from './hooks';
 import type { ApiClient } from './client/types';
 
 /** The success / error hooks, settable after construction (`router.successHandler(fn)`). */

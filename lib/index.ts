@@ -8,7 +8,7 @@
 export { wxauth, type WxAuthRouter } from './wxauth';
 export { WxAuthError, WxPayError, ErrorCodes, isWxAuthError, type ErrorCode } from './errors';
 export type { WxAuthOptions, AppCredentials, MiniProgramOptions, CookieOptions, ResolveUserInput } from './options';
-export type { SuccessHandler, ErrorHandler, SuccessContext, ErrorContext, OAuthAccess, WechatUserinfo } from './oauth/hooks';
+export type { SuccessHandler, ErrorHandler, SuccessContext, ErrorContext, OAuthAccess, WechatUserinfo } from './hooks';
 export type { Logger } from './log';
 export { DEFAULT_ENDPOINTS, type Endpoints } from './wechat/endpoints';
 

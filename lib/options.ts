@@ -10,7 +10,7 @@ import { fields } from './validate';
 import { jssdkOptionsSchema, type JssdkOptions } from './jssdk/options';
 import { payOptionsSchema, type PayConfig } from './pay/options';
 import { jwtOptionsSchema, type JwtOptions } from './identity/jwt-options';
-import type { SuccessHandler, ErrorHandler } from './oauth/hooks';
+import type { SuccessHandler, ErrorHandler } from './hooks';
 
 /** One WeChat app's credentials. The secret is never logged, echoed or put in an error. */
 export interface AppCredentials {

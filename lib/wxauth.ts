@@ -5,7 +5,7 @@ import { WxAuthError } from './errors';
 import { createIdentityStorage, identityMiddleware } from './identity';
 import { consoleLogger } from './log';
 import { mobileApps, wxauthOptionsSchema, type WxAuthOptions } from './options';
-import type { ErrorHandler, SuccessHandler } from './oauth/hooks';
+import type { ErrorHandler, SuccessHandler } from './hooks';
 import { mountOAuth, type AuthStartOptions, type RequireLoginOptions } from './oauth/router';
 import { createApiClient } from './client';
 import type { ApiClient } from './client/types';

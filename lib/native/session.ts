@@ -2,7 +2,7 @@ import type { WxContext } from '../context';
 import { isWxAuthError, WxAuthError } from '../errors';
 import type { LoginAction } from '../identity/types';
 import type { AppCredentials } from '../options';
-import type { WechatUserinfo } from '../oauth/hooks';
+import type { WechatUserinfo } from '../hooks';
 import { SESSION_TTL_SECONDS, type SessionRecords, type SessionTimes } from './sessions';
 import { exchangeCode, fetchUserinfo, nativeSessionId, refreshAccessToken, scopeAllowsUserinfo, type OAuthTokenResponse } from './wechat';
 

@@ -3,7 +3,7 @@ import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
 import type { AppCredentials } from '../options';
 import { exchangeCode as exchangeOAuthCode, fetchUserinfo as fetchOAuthUserinfo } from '../oauth/exchange';
-import type { WechatUserinfo } from '../oauth/hooks';
+import type { WechatUserinfo } from '../hooks';
 
 /** `/sns/oauth2/access_token` and `/sns/oauth2/refresh_token` answers. */
 export interface OAuthTokenResponse {

@@ -2,7 +2,7 @@ import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
 import type { AppCredentials } from '../options';
 import { OAUTH_TOKEN_ERRCODES, TOKEN_INVALID_ERRCODES } from '../wechat/errcodes';
-import type { OAuthAccess, WechatUserinfo } from './hooks';
+import type { OAuthAccess, WechatUserinfo } from '../hooks';
 
 /** The code exchange result: the tokens plus WeChat's snapshot-user flag. */
 export interface ExchangeResult {

@@ -3,7 +3,7 @@ import { WxAuthError } from '../errors';
 import type { AppCredentials, ResolvedOptions } from '../options';
 import { buildAuthorizeUrl, buildQrconnectUrl, type OAuthScope } from './authorize-url';
 import { exchangeCode, fetchUserinfo } from './exchange';
-import type { OAuthAccess, WechatUserinfo } from './hooks';
+import type { OAuthAccess, WechatUserinfo } from '../hooks';
 import { newStateRecord, stateError, type StateRecord } from './state';
 
 /**

@@ -2,7 +2,7 @@ import type { WxContext } from '../context';
 import { WxAuthError } from '../errors';
 import { mobileApps, type AppCredentials, type ResolvedOptions } from '../options';
 import { exchangeCode, fetchUserinfo, type ExchangeResult } from './exchange';
-import type { WechatUserinfo } from './hooks';
+import type { WechatUserinfo } from '../hooks';
 
 const CODE_FORMAT = /^[\x21-\x7e]{1,512}$/;
 

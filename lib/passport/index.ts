@@ -6,6 +6,6 @@ export { WxAuthStrategy, WxAuthStrategy as Strategy, redirectToNext } from './st
 export type { WxAuthVerify, WxAuthVerifyWithRequest, WxAuthVerifyCallback, WxAuthenticateOptions, WxAuthInfo, PassportActions } from './strategy';
 export type { WxAuthStrategyOptions } from './options';
 export type { WxAuthProfile } from './profile';
-export type { WechatUserinfo } from '../oauth/hooks';
+export type { WechatUserinfo } from '../hooks';
 export type { OAuthScope } from '../oauth/authorize-url';
 export { WxAuthError, isWxAuthError, ErrorCodes, type ErrorCode } from '../errors';

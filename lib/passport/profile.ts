@@ -1,6 +1,6 @@
 import type { OAuthScope } from '../oauth/authorize-url';
 import type { FinishResult } from '../oauth/flow';
-import type { WechatUserinfo } from '../oauth/hooks';
+import type { WechatUserinfo } from '../hooks';
 
 /**
  * What `verify` receives: Passport's normalized profile fields (`provider`, `id`, `displayName`,

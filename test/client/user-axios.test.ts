@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { WxAuthError } from '../../lib/errors';
 import { WechatClient } from '../../lib/wechat/client';
-import type { SuccessContext } from '../../lib/oauth/hooks';
+import type { SuccessContext } from '../../lib/hooks';
 import { Browser, MP, startApp, startSimulator, WECHAT_UA, type SimHandle } from '../oauth/harness';
 
 /**

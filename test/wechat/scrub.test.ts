@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import request from 'supertest';
-import type { ErrorContext } from '../../lib/oauth/hooks';
+import type { ErrorContext } from '../../lib/hooks';
 import { WxAuthError } from '../../lib/errors';
 import { WechatClient } from '../../lib/wechat/client';
 import { MASK, scrubText, secretForms } from '../../lib/wechat/scrub';

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
-import type { WxAuthError } from '../errors';
-import type { LoginAction, WxIdentity } from '../identity/types';
+import type { WxAuthError } from './errors';
+import type { LoginAction, WxIdentity } from './identity/types';
 
 /** OAuth tokens of one login, as WeChat returned them — never the app secret. */
 export interface OAuthAccess {
