@@ -21,14 +21,36 @@ export function createCertAgent(cert: PayCertificate, mchid: string, ca?: string
   try {
     tls.createSecureContext(options);
   } catch (error) {
-    const reason = /mac verify|bad decrypt|password|passphrase/i.test(String((error as Error)?.message))
-      ? 'could not be decrypted (wrong passphrase? it defaults to the mch_id)'
-      : /key values mismatch/i.test(String((error as Error)?.message))
-        ? 'has a private key that does not match the certificate'
-        : 'could not be loaded (expected apiclient_cert.p12 as { pfx } or PEM { cert, key })';
-    throw new WxAuthError('config_error', `"pay.cert" ${reason}`, { field: 'pay.cert' });
+    throw new WxAuthError('config_error', `"pay.cert" ${reasonOf(error, 'pfx' in cert)}`, { field: 'pay.cert', cause: error });
   }
   return new https.Agent({ ...options, ...(ca ? { ca } : {}), keepAlive: true, maxSockets: 16 });
+}
+
+/**
+ * The convert command for a legacy .p12. Checked against OpenSSL 3 (test/pay/cert-legacy.test.ts):
+ * `-legacy` loads the provider that has RC2, `-nodes` writes the key unencrypted (the import
+ * password it asks for is the mch_id), and the one file holds the certificate and the key.
+ */
+export const LEGACY_P12_CONVERT = 'openssl pkcs12 -in apiclient_cert.p12 -legacy -nodes -out apiclient.pem';
+
+/** Why OpenSSL refused the certificate, as the end of a sentence starting with `"pay.cert"`. */
+function reasonOf(error: unknown, isPfx: boolean): string {
+  const message = String((error as Error)?.message);
+  // The MAC is checked before anything is decrypted, so a wrong passphrase is reported as such
+  // even for a legacy file.
+  if (/mac verify|bad decrypt|password|passphrase/i.test(message)) return 'could not be decrypted (wrong passphrase? it defaults to the mch_id)';
+  if (/key values mismatch/i.test(message)) return 'has a private key that does not match the certificate';
+  // Older apiclient_cert.p12 files are encrypted with RC2-40, which OpenSSL 3 (Node ≥ 17) keeps
+  // in its legacy provider, not loaded by Node: the passphrase verified, but the bags cannot be read.
+  if (isPfx && (/unsupported pkcs12|unsupported/i.test(message) || (error as NodeJS.ErrnoException)?.code === 'ERR_CRYPTO_UNSUPPORTED_OPERATION')) {
+    return (
+      'is a legacy apiclient_cert.p12 (RC2-40 encrypted) that OpenSSL 3 cannot read without its legacy provider. ' +
+      'Either give the PEM pair from the same certificate download: { cert: apiclient_cert.pem, key: apiclient_key.pem }; ' +
+      `or convert the .p12 once with \`${LEGACY_P12_CONVERT}\` (the import password is the mch_id) ` +
+      'and pass apiclient.pem as both { cert, key }'
+    );
+  }
+  return 'could not be loaded (expected apiclient_cert.p12 as { pfx } or PEM { cert, key })';
 }
 
 /** An agent trusting `ca` for calls that need no client certificate (test doubles only). */
