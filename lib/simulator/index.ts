@@ -7,7 +7,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { IssueCodeOptions, SimLogEntry, SimServer, Simulator, SimulatorOptions } from './types';
+import type { IssueCodeOptions, SimLogEntry, SimServer, SimulatorOptions } from './types';
+import type { Simulator } from './simulator';
 import { checkOptions } from './options';
 import { SimState } from './state';
 import { Faults } from './faults';
@@ -30,13 +31,11 @@ export type {
   SimLogEntry,
   SimMerchant,
   SimServer,
-  SimPay,
-  SimPayV3,
   SimMerchantV3,
   SimUserProfile,
-  Simulator,
   SimulatorOptions,
 } from './types';
+export type { SimPay, SimPayV3, Simulator } from './simulator';
 
 const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
 /** Where `listen()` binds by default: this machine only (the simulator accepts any login). */

@@ -1,0 +1,54 @@
+import type { Express } from 'express';
+import type { SimPayHost } from './pay-host';
+import type { SimPayV3 } from './pay-v3/host';
+import type { IssueCodeOptions, SentTemplate, SimApp, SimFaults, SimLogEntry, SimMerchant, SimServer } from './types';
+
+/** The pay host's handle (orders, cashier, notifies), as `lib/simulator/pay-host.ts` defines it. */
+export type SimPay = SimPayHost;
+export type { SimPayV3 } from './pay-v3/host';
+
+/**
+ * What `createSimulator()` returns. It names every host's handle, so it sits above the hosts;
+ * the leaf types they share (apps, merchants, the server handle) are in types.ts.
+ */
+export interface Simulator {
+  /** The Express app (mount it elsewhere or use `listen`). */
+  readonly app: Express;
+  readonly apps: readonly SimApp[];
+  readonly merchants: readonly SimMerchant[];
+  /** Base URL once `listen()` resolved, else undefined. */
+  readonly url: string | undefined;
+  /** Start an HTTP server. Default port 0 (a free one) on the `host` option (default 127.0.0.1). */
+  listen(port?: number, host?: string): Promise<SimServer>;
+  /** A fresh single-use code, as the app / OpenSDK / `wx.login` would get it. */
+  issueCode(appid: string, options?: IssueCodeOptions): string;
+  /** The user's openid in that app (28 characters, stable). */
+  openidOf(appid: string, user: string): string;
+  /** The user's unionid (same across apps, stable). */
+  unionidOf(user: string): string;
+  /** The mini program `session_key` currently valid for the user (base64 of 16 bytes). */
+  sessionKeyOf(appid: string, user: string): string;
+  /** The user behind an openid the simulator handed out, if any. */
+  userOf(appid: string, openid: string): string | undefined;
+  readonly faults: SimFaults;
+  /** How many requests reached `path` (exact, query ignored), counting faulted ones. */
+  calls(path: string): number;
+  /** Requests to `/cgi-bin/token` and `/cgi-bin/stable_token` naming `appid`. */
+  tokenFetches(appid: string): number;
+  /** Every request so far, oldest first. */
+  readonly log: SimLogEntry[];
+  /** Template messages accepted so far. */
+  readonly sentTemplates: SentTemplate[];
+  /** The jsapi tickets issued for an app, newest last (to check a JSSDK signature). */
+  ticketsOf(appid: string): string[];
+  /** Forget codes, tokens, tickets, session keys, the log, sent messages and faults. */
+  reset(): void;
+  /** Run `fn` on every `reset()` (the pay host uses this to forget orders). */
+  onReset(fn: () => void): void;
+  /** The simulator's clock in ms. */
+  now(): number;
+  /** The pay host: orders, cashier page, notifies (see `lib/simulator/pay-host.ts`). */
+  readonly pay: SimPay;
+  /** The WeChat Pay v3 host: keys, orders, refunds, transfers, notifies, faults (see `lib/simulator/pay-v3/host.ts`). */
+  readonly payV3: SimPayV3;
+}
