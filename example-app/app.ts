@@ -6,6 +6,7 @@
  * A feature file (`features/*.ts`) exports `register(app, router, context)` and may export
  * `nav` (links for the navigation bar), `options(context)` (extra `wxauth()` options such as
  * `pay`, `jssdk`, `resolveUser`) and `simulator` (extra simulated apps / merchants / users).
+ * Features import the types they share with this file (`ExampleContext`, …) from `./context`.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -15,8 +16,9 @@ import session from 'express-session';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { isWxAuthError, wxauth, type AppCredentials, type WxAuthOptions, type WxAuthRouter } from '../lib';
-import { createSimMerchantV3, createSimulator, type SimApp, type SimMerchant, type SimMerchantV3Keys, type Simulator, type SimulatorOptions } from '../lib/simulator';
+import { createSimMerchantV3, createSimulator, type SimApp, type SimMerchant, type Simulator } from '../lib/simulator';
 import type { NavLink } from './layout';
+import type { ExampleContext, ExampleCredentials, ExampleEnv, ExampleFeature } from './context';
 import { StartError } from './start-error';
 import { redactUrl } from './redact';
 import * as login from './features/login';
@@ -25,74 +27,10 @@ import * as shop from './features/shop';
 import * as accounts from './features/accounts';
 import { createAccounts } from './features/accounts';
 
-/** Environment the example reads (all optional). */
-export interface ExampleEnv {
-  /** Official account; when both are set the example talks to the real WeChat. */
-  WX_MP_APPID?: string;
-  WX_MP_SECRET?: string;
-  /** Website app for QR login (real WeChat mode). */
-  WX_QRCODE_APPID?: string;
-  WX_QRCODE_SECRET?: string;
-  /** Native app for mobile login (real WeChat mode). */
-  WX_MOBILE_APPID?: string;
-  WX_MOBILE_SECRET?: string;
-  /** Mini program (real WeChat mode). */
-  WX_MINIPROGRAM_APPID?: string;
-  WX_MINIPROGRAM_SECRET?: string;
-  /** Public origin, e.g. `https://shop.example.com` (needed behind a proxy / for real WeChat). */
-  BASE_URL?: string;
-  /** Redis for sessions and the wxauth store; default: in-memory. */
-  REDIS_URL?: string;
-  /** Key prefix in Redis. Default `wxauth-example:`. */
-  REDIS_PREFIX?: string;
-  /** express-session secret; default: random per start (sessions end on restart). */
-  SESSION_SECRET?: string;
-  [name: string]: string | undefined;
-}
-
-/** The credentials in use (simulated or real), for features that build their own options. */
-export interface ExampleCredentials {
-  mp?: AppCredentials;
-  qrcode?: AppCredentials;
-  mobile?: AppCredentials;
-  miniprogram?: AppCredentials;
-  /** The simulator's merchant (simulator mode only): a v2 key and a v3 block. */
-  merchant?: SimMerchant;
-  /** That merchant's v3 keys, made at start-up (simulator mode only): `pay.v3` is built from them. */
-  merchantV3?: SimMerchantV3Keys;
-}
-
-/** What each feature's `register` / `options` receives. */
-export interface ExampleContext {
-  env: ExampleEnv;
-  credentials: ExampleCredentials;
-  /** The simulator, when running offline. */
-  simulator?: Simulator;
-  simulatorUrl?: string;
-  /**
-   * The app's own origin, from configuration only (never from a request's Host header):
-   * `BASE_URL`, else — offline — the address `listen()` bound. Pay notify URLs are built on it.
-   */
-  baseUrl?: string;
-  /** The navigation bar (features' `nav` exports, in order); push more with `addNav`. */
-  nav: NavLink[];
-  addNav(link: NavLink): void;
-  /** One line for the operator (`npm start` prints it; silent unless `createExampleApp` is given a `log`). */
-  log(line: string): void;
-}
-
 /** How the example is built, beyond its environment. */
 export interface ExampleAppOptions {
   /** Where operator lines go (a failed login's code, …). Default: nowhere; `npm start` prints them. */
   log?: (line: string) => void;
-}
-
-/** The optional parts of a feature module. */
-export interface ExampleFeature {
-  register(app: Express, router: WxAuthRouter, context: ExampleContext): void | Promise<void>;
-  nav?: readonly NavLink[];
-  options?(context: ExampleContext): Partial<WxAuthOptions> | Promise<Partial<WxAuthOptions>>;
-  simulator?: Partial<Pick<SimulatorOptions, 'apps' | 'merchants' | 'users'>>;
 }
 
 export interface ExampleApp {
@@ -110,6 +48,7 @@ export interface ExampleApp {
 
 
 export { StartError, redactUrl };
+export type { ExampleContext, ExampleCredentials, ExampleEnv, ExampleFeature } from './context';
 
 /** Simulated apps and merchant used offline. Secrets are fake: the simulator is the only one that knows them. */
 export const SIM_APPS: SimApp[] = [

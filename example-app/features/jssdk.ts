@@ -10,7 +10,7 @@
  */
 import express, { type Express } from 'express';
 import { signJssdk, type WxAuthOptions, type WxAuthRouter } from '../../lib';
-import type { ExampleContext } from '../app';
+import type { ExampleContext } from '../context';
 import { page, type NavLink } from '../layout';
 
 export const nav: NavLink[] = [{ href: '/jssdk', label: 'JSSDK' }];

@@ -7,7 +7,7 @@
 import type { Express, Request } from 'express';
 import type { WxAuthRouter, WechatUserinfo } from '../../lib';
 import { esc, page, type NavLink } from '../layout';
-import type { ExampleContext } from '../app';
+import type { ExampleContext } from '../context';
 
 export const nav: NavLink[] = [
   { href: '/', label: 'Home' },

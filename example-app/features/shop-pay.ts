@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PayCertificate, PayV3JsapiParams, WxAuthOptions, WxAuthRouter } from '../../lib';
-import type { ExampleContext, ExampleEnv } from '../app';
+import type { ExampleContext, ExampleEnv } from '../context';
 import { StartError } from '../start-error';
 
 export type PayApiVersion = 'v2' | 'v3';

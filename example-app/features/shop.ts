@@ -14,7 +14,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import QRCode from 'qrcode';
 import { isWxAuthError, WxAuthError, type WxAuthOptions, type WxAuthRouter, type WxIdentity } from '../../lib';
 import { esc, page, type NavLink } from '../layout';
-import type { ExampleContext } from '../app';
+import type { ExampleContext } from '../context';
 import { SHOP_JS } from './shop-client';
 import { createShopPay, payApiOf, payOptions, PAY_SETTINGS, type Channel, type Checkout, type ShopPay } from './shop-pay';
 
