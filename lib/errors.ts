@@ -38,6 +38,17 @@ export const ErrorCodes = {
   PAY: 'pay_error',
   /** Mini program: decryption failed or the watermark is not ours. */
   DECRYPT: 'decrypt_error',
+  /** Message server: a signed request replayed (nonce seen before) or outside the timestamp window. */
+  REPLAY: 'replay_error',
+  /** Mini program phone number: the code from the getPhoneNumber button is invalid, expired or used (40029). */
+  PHONE_CODE_INVALID: 'phone_code_invalid',
+  /** Mini program phone number: the paid component's quota is used up (1400001). */
+  PHONE_QUOTA_EXHAUSTED: 'phone_quota_exhausted',
+  /**
+   * Subscribe / template message: the user has not subscribed to this template, refused it, used
+   * up a one-time subscription (43101), or does not follow the official account (43004).
+   */
+  NOT_SUBSCRIBED: 'not_subscribed',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -96,6 +107,10 @@ const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
   xml_error: 400,
   pay_error: 502,
   decrypt_error: 400,
+  replay_error: 403,
+  phone_code_invalid: 400,
+  phone_quota_exhausted: 503,
+  not_subscribed: 403,
 };
 
 export class WxAuthError extends Error {

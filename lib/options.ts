@@ -1,6 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import type { PhoneNumber } from './miniprogram/phone';
 import type { LoginAction, WxIdentity } from './identity/types';
 import type { Logger } from './log';
 import type { Store } from './store/types';
@@ -10,6 +11,8 @@ import { fields } from './validate';
 import { jssdkOptionsSchema, type JssdkOptions } from './jssdk/options';
 import { payOptionsSchema, type PayConfig } from './pay/options';
 import { jwtOptionsSchema, type JwtOptions } from './identity/jwt-options';
+import { followOptionsSchema, type FollowOptions } from './follow/options';
+import { messageServerOptionsSchema, type MessageServerOptions } from './messages/options';
 import type { SuccessHandler, ErrorHandler } from './hooks';
 
 /** One WeChat app's credentials. The secret is never logged, echoed or put in an error. */
@@ -18,6 +21,12 @@ export interface AppCredentials {
   appid: string;
   /** AppSecret. */
   secret: string;
+}
+
+/** The official account: its credentials, and its message server when it has one. */
+export interface MpOptions extends AppCredentials {
+  /** The message server (服务器配置): `GET|POST <path>` (default `/wechat/message`); see `router.onMessage`. */
+  messages?: MessageServerOptions;
 }
 
 /** The mini program: its credentials, and how old decrypted open data may be. */
@@ -34,6 +43,11 @@ export interface ResolveUserInput {
   action: LoginAction;
   /** The WeChat profile, when the login read it (`snsapi_userinfo`, mobile). */
   userinfo?: Record<string, unknown>;
+  /**
+   * The phone number the user just shared, when this call comes from `POST /wx/miniprogram/phone`
+   * (the user is already logged in: bind the number to the account and return the account).
+   */
+  phone?: PhoneNumber;
 }
 
 export interface CookieOptions {
@@ -51,9 +65,14 @@ export interface CookieOptions {
 
 export interface WxAuthOptions {
   /** Official account (公众号): login inside WeChat's browser, and the default JSSDK app. */
-  mp?: AppCredentials;
+  mp?: MpOptions;
   /** Website app (网站应用): QR-code login on desktop browsers. */
   qrcode?: AppCredentials;
+  /**
+   * Follow the official account to log in (公众号扫码关注登录) on desktop browsers: `GET
+   * /oauth/wechat/follow`. Needs `mp` with its message server (`mp.messages`); `{}` for the defaults.
+   */
+  follow?: FollowOptions;
   /** Native apps (移动应用) that send a code from the OpenSDK; several are chosen by appid. */
   mobile?: AppCredentials | AppCredentials[];
   /** Mini program (小程序): `wx.login()` code exchange. */
@@ -121,12 +140,15 @@ export interface WxAuthOptions {
 }
 
 const credentials = z.strictObject({ appid: fields.appid, secret: fields.secret });
+// The official account also has its message server.
+const mpCredentials = credentials.extend({ messages: messageServerOptionsSchema.optional() });
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
 export const wxauthOptionsSchema = z
   .strictObject({
-    mp: credentials.optional(),
+    mp: mpCredentials.optional(),
     qrcode: credentials.optional(),
+    follow: followOptionsSchema.optional(),
     // One app or a list; checked in superRefine below so a problem is reported at its own path
     // (`mobile.1.appid`) rather than as "mobile matches neither form".
     mobile: z.unknown().optional(),
@@ -159,7 +181,7 @@ export const wxauthOptionsSchema = z
     storePrefix: z.string().optional(),
     storeTimeoutMs: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more').max(60_000, 'must be at most 60000').optional(),
     allowedRedirects: z.array(fields.url).optional(),
-    endpoints: z.strictObject({ open: fields.url.optional(), api: fields.url.optional(), pay: fields.url.optional() }).optional(),
+    endpoints: z.strictObject({ open: fields.url.optional(), api: fields.url.optional(), pay: fields.url.optional(), mp: fields.url.optional() }).optional(),
     timeoutMs: z.number().int().positive().max(60_000).optional(),
     axios: z.custom<AxiosInstance>((v) => typeof v === 'function' || (v !== null && typeof v === 'object'), 'must be an axios instance').optional(),
     logger: z.custom<Logger>((v) => !!v && typeof (v as Logger).warn === 'function' && typeof (v as Logger).error === 'function', 'must have warn() and error()').optional(),

@@ -6,12 +6,23 @@ import { collectCredentials, defaultAppid, requireCredentials } from './credenti
 import { fetchAccessToken, fetchJsapiTicket, type Fetched } from './fetch';
 import type { ClientCore } from './core';
 import { templateApi } from './template-api';
+import { subscribeApi } from './subscribe-api';
+import { phoneApi } from './phone-api';
+import { securityApi } from './security-api';
+import { qrcodeApi } from './qrcode-api';
+import { wxacodeApi } from './wxacode-api';
+import { linksApi } from './links-api';
+import { shippingApi } from './shipping-api';
 import { SharedCache, type SharedCacheTuning } from './token-cache';
 import type { ApiClient } from './types';
 
 export type { ApiClient, TemplateMessage } from './types';
 export { tplData, type TemplateField, type TplDataOptions } from './template';
+export type { MiniprogramState, SubscribeApi, SubscribeLang, SubscribeMessage, SubscribeNotice } from './subscribe-api';
 export type { SharedCacheTuning } from './token-cache';
+export type { CreateQrcodeInput, FollowerInfo, Qrcode, QrcodeApi } from './qrcode-api';
+export type { WxacodeApi, WxacodeForPathInput, WxacodeInput, WxacodeStyle } from './wxacode-api';
+export type { LinkExpiry, LinkTarget, LinksApi, ShortLinkInput, UrlLinkInput, UrlSchemeInput } from './links-api';
 
 /**
  * `router.client`: the basic access token and jsapi_ticket of each app, shared by every process
@@ -110,5 +121,12 @@ export function createApiClient(ctx: WxContext, options: ResolvedOptions, tuning
     },
     // Each group of server APIs, built on the shared token (see core.ts).
     ...templateApi(core),
+    ...subscribeApi(core),
+    ...phoneApi(core),
+    ...securityApi(core),
+    ...qrcodeApi(core),
+    ...wxacodeApi(core),
+    ...linksApi(core),
+    ...shippingApi(core),
   };
 }

@@ -5,6 +5,7 @@ import { completeLogin } from '../identity/complete-login';
 import { apiLoginDeps, sessionBody } from '../native/api-login';
 import { apiErrorHandler, bodyObject, handle, header, jsonApiRouter, sendError, stringField, validationFailed } from '../native/http';
 import { checkRawDataSignature, decryptMiniProgramData } from './crypto';
+import { MAX_PHONE_CODE_LENGTH } from './phone';
 import { code2Session, MiniSessions } from './session';
 
 const MAX_CODE_LENGTH = 512;
@@ -19,6 +20,8 @@ const MAX_CODE_LENGTH = 512;
  *   login with `X-Session-Id` or, failing that, the configured storage (`Authorization: Bearer`
  *   in JWT mode); answers the decrypted data once `watermark.appid` is ours, `watermark.timestamp`
  *   recent (`miniprogram.maxDataAgeSeconds`, default 10 minutes) and any `openId` the caller's.
+ * - `POST /wx/miniprogram/phone {code}` — the getPhoneNumber button's code of the logged-in caller →
+ *   getuserphonenumber → `{phoneNumber, purePhoneNumber, countryCode}`; `resolveUser` sees `phone`.
  * - `DELETE /wx/miniprogram/session` — ends the `X-Session-Id` session → 204.
  */
 export function mountMiniprogram(router: Router, deps: SurfaceDeps): void {
@@ -85,6 +88,28 @@ export function mountMiniprogram(router: Router, deps: SurfaceDeps): void {
     }),
   );
 
+  // The phone number by code: the logged-in user's getPhoneNumber button code → getuserphonenumber.
+  // With resolveUser, the login runs its last step again with `phone`, so the account it returns
+  // (now holding the number) becomes the session's user — and, in JWT mode, a fresh token says so.
+  api.post(
+    '/phone',
+    handle(ctx.logger, async (req, res) => {
+      const body = bodyObject(req, res);
+      if (body === false) return;
+      const who = await caller(req, deps, sessions, app.appid);
+      if (!who) return sendError(res, 401, 'Log in first: send the X-Session-Id from /wx/miniprogram/login (or your Bearer token)', 'login_required');
+      const code = stringField(body, 'code');
+      if (!code) return validationFailed(res, 'code');
+      if (code.length > MAX_PHONE_CODE_LENGTH) return validationFailed(res, 'code', 'invalid');
+      const phone = await deps.client.getPhoneNumber(code, app.appid);
+      let token: string | undefined;
+      if (options.resolveUser) {
+        ({ token } = await completeLogin(loginDeps, req, res, { openid: who.openid, ...unionOf(who.unionid), appid: app.appid, action: 'miniprogram', phone }));
+      }
+      res.set('Cache-Control', 'no-store').status(200).json({ ...phone, ...(token ? { token } : {}) });
+    }),
+  );
+
   // Log out: the session and the user's session_key are forgotten (the next wx.login makes new ones).
   api.delete(
     '/session',
@@ -101,15 +126,15 @@ export function mountMiniprogram(router: Router, deps: SurfaceDeps): void {
 }
 
 /** Who is asking: the `X-Session-Id` session, else a verified mini-program login of this app. */
-async function caller(req: Request, deps: SurfaceDeps, sessions: MiniSessions, appid: string): Promise<{ openid: string } | undefined> {
+async function caller(req: Request, deps: SurfaceDeps, sessions: MiniSessions, appid: string): Promise<{ openid: string; unionid?: string } | undefined> {
   const presented = header(req, 'X-Session-Id');
   if (presented) {
     // A session id that is presented but dead is an answer in itself: no fallback to another login.
     const session = await sessions.records.get(presented);
-    return session && session.appid === appid ? { openid: session.openid } : undefined;
+    return session && session.appid === appid ? { openid: session.openid, ...unionOf(session.unionid) } : undefined;
   }
   const identity = req.wxauth ?? (await deps.identity.read(req));
-  return identity && identity.action === 'miniprogram' && identity.appid === appid ? { openid: identity.openid } : undefined;
+  return identity && identity.action === 'miniprogram' && identity.appid === appid ? { openid: identity.openid, ...unionOf(identity.unionid) } : undefined;
 }
 
 function unionOf(unionid: string | undefined): { unionid?: string } {

@@ -10,6 +10,7 @@ const ERRMSG: Record<number, string> = {
   40029: 'invalid code',
   40030: 'invalid refresh_token',
   40037: 'invalid template_id',
+  40053: 'invalid action info, please check document',
   40097: 'invalid args',
   40125: 'invalid appsecret',
   40163: 'code been used',
@@ -26,6 +27,10 @@ const ERRMSG: Record<number, string> = {
   45011: 'api minute-quota reach limit',
   47001: 'data format error',
   48001: 'api unauthorized',
+  40129: 'invalid scene',
+  61010: 'user access record timeout',
+  87014: 'risky content',
+  1400001: 'reach the limit of phone number quota',
 };
 
 export function errmsgOf(errcode: number): string {

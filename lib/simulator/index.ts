@@ -16,6 +16,11 @@ import { openHost } from './open-host';
 import { simToolRoutes } from './codes-page';
 import { snsRoutes } from './sns';
 import { cgiBinRoutes } from './cgi-bin';
+import { wxaPhoneRoutes } from './api/wxa-phone';
+import { wxaSecurityRoutes } from './api/wxa-security';
+import { SimWxa } from './api/wxa-state';
+import { qrcodeRoutes } from './api/qrcode';
+import { SimQrcodes } from './api/qrcodes';
 import { param } from './http';
 import { avatarSvg, homePage } from './pages';
 import { mountPayHost } from './pay-host';
@@ -73,9 +78,19 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     res.set('Cache-Control', 'public, max-age=3600').type('image/svg+xml').send(avatarSvg(user));
   });
   app.use(openHost(state, { allowMpOutsideWechat }));
-  app.use(simToolRoutes(state, apps));
+  // Phone codes and content security's memory (lib/simulator/api/wxa-state.ts); /sim/codes hands out phone codes too.
+  const wxa = new SimWxa(() => state.now());
+  resetHooks.push(() => wxa.reset());
+  app.use(simToolRoutes(state, apps, wxa));
   app.use(snsRoutes(state));
   app.use(cgiBinRoutes(state));
+  // Mini-program server APIs: phone number by code, content security (lib/simulator/api/wxa-*.ts).
+  app.use(wxaPhoneRoutes(state, wxa));
+  app.use(wxaSecurityRoutes(state, wxa));
+  // Parametric QR codes, showqrcode, user/info (lib/simulator/api/qrcode.ts).
+  const qrcodes = new SimQrcodes(() => state.now());
+  resetHooks.push(() => qrcodes.reset());
+  app.use(qrcodeRoutes(state, qrcodes));
 
   // `pay` is filled in below, once the pay host is mounted with this very object.
   const sim: { -readonly [K in keyof Simulator]: Simulator[K] } = {
@@ -108,7 +123,16 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       for (const hook of resetHooks) hook();
     },
     onReset: (fn) => void resetHooks.push(fn),
+    issuePhoneCode(opts) {
+      const target = state.app(opts?.appid);
+      if (!target || target.type !== 'miniprogram') throw new Error(`simulator.issuePhoneCode: "${opts?.appid}" is not a mini program of this simulator`);
+      const user = opts.openid ? state.userOf(opts.appid, opts.openid) : (opts.user ?? 'alice');
+      if (!user) throw new Error('simulator.issuePhoneCode: unknown openid (use one the simulator handed out, or pass user)');
+      return wxa.issuePhoneCode(opts.appid, user, opts.phone, opts.countryCode);
+    },
+    wxa,
     now: () => state.now(),
+    qrcodes,
     pay: undefined as unknown as Simulator['pay'],
     payV3: undefined as unknown as Simulator['payV3'],
   };
@@ -159,3 +183,5 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 export { DEMO_APPS, DEMO_MERCHANT, DEMO_MERCHANT_V3, demoOptions } from './demo';
 export { createSimMerchantV3, type SimMerchantV3Keys } from './pay-v3/merchants';
 export { WECHAT_NOTIFY_RETRY_DELAYS_MS } from './pay-v3/notify';
+export type { SimQrcode, SimQrcodes } from './api/qrcodes';
+export type { IssuePhoneCodeOptions, SimWxa, SimTextCheck, SimMediaCheck, SimVerdict } from './api/wxa-state';

@@ -1,4 +1,6 @@
 import type { Express } from 'express';
+import type { SimQrcodes } from './api/qrcodes';
+import type { IssuePhoneCodeOptions, SimWxa } from './api/wxa-state';
 import type { SimPayHost } from './pay-host';
 import type { SimPayV3 } from './pay-v3/host';
 import type { IssueCodeOptions, SentTemplate, SimApp, SimFaults, SimLogEntry, SimMerchant, SimServer } from './types';
@@ -47,6 +49,15 @@ export interface Simulator {
   onReset(fn: () => void): void;
   /** The simulator's clock in ms. */
   now(): number;
+  /** Parametric QR codes issued by `/cgi-bin/qrcode/create`, and who follows which official account. */
+  readonly qrcodes: SimQrcodes;
+  /**
+   * A fresh phone code, as the mini program's `<button open-type="getPhoneNumber">` hands it over
+   * (`e.detail.code`): single use, 5 minutes, for `getuserphonenumber`.
+   */
+  issuePhoneCode(options: IssuePhoneCodeOptions): string;
+  /** Mini-program server APIs: the phone-number quota, content security's word lists and the checks made. */
+  readonly wxa: SimWxa;
   /** The pay host: orders, cashier page, notifies (see `lib/simulator/pay-host.ts`). */
   readonly pay: SimPay;
   /** The WeChat Pay v3 host: keys, orders, refunds, transfers, notifies, faults (see `lib/simulator/pay-v3/host.ts`). */

@@ -14,6 +14,19 @@ export const CODE_ERRCODES = new Set([40029, 40163]);
 /** OAuth access / refresh token expired or invalid: re-authorize. */
 export const OAUTH_TOKEN_ERRCODES = new Set([42003, 40030, 42002]);
 export const RATE_LIMIT_ERRCODES = new Set([45009, 45011]);
+/**
+ * Template / subscribe messages: WeChat's answers an app acts on differently. 43101 and 43004:
+ * the user cannot be reached with this template (not subscribed, refused, one-time subscription
+ * used up, not a follower): ask again, never retry. 47003, 40037, 41030: the message is wrong
+ * (a value, the template id, the page): fix the call.
+ */
+export const MESSAGE_ERRCODES: Readonly<Record<number, { code: ErrorCode; field?: string }>> = {
+  43101: { code: 'not_subscribed' },
+  43004: { code: 'not_subscribed' },
+  47003: { code: 'args_error', field: 'data' },
+  40037: { code: 'args_error', field: 'templateId' },
+  41030: { code: 'args_error', field: 'page' },
+};
 
 /** What the common errcodes mean, in a few words, for messages (WeChat's errmsg stays in `errmsg`). */
 export const ERRCODE_MEANINGS: Readonly<Record<number, string>> = {
@@ -34,6 +47,44 @@ export const ERRCODE_MEANINGS: Readonly<Record<number, string>> = {
   45009: 'API daily quota reached',
   45011: 'API per-minute quota reached',
   48001: 'API unauthorized',
+  40129: 'invalid scene',
+  43104: 'appid does not match openid',
+  61010: 'the user has not visited the mini program in the last two hours',
+  1400001: 'phone-number quota of the mini program used up',
+  40003: 'invalid openid',
+  40037: 'invalid template_id',
+  41030: 'invalid page',
+  43004: 'the user does not follow the official account',
+  43101: 'the user has not subscribed to this template',
+  47003: 'template argument invalid',
+  // Mini-program codes, links and shipping info (lib/client/wxacode-api.ts, links-api.ts, shipping-api.ts).
+  40097: 'invalid args',
+  40159: 'invalid path for the mini-program code',
+  40165: 'invalid mini-program page path',
+  40169: 'invalid scene length or format',
+  40212: 'invalid query',
+  44990: 'links generated too fast (per-second limit)',
+  45029: 'mini-program code count limit reached (getwxacode: 100 000)',
+  85079: 'the mini program has no published version',
+  85096: 'scancode_time is reserved and not allowed in page',
+  85400: 'long-lived link quota reached',
+  85401: 'expire time out of range (more than a minute, at most 30 days)',
+  85402: 'invalid env_version',
+  10060001: 'payment not found for shipping',
+  10060002: 'payment already shipped',
+  10060003: 'the one re-upload of shipping info was already used',
+  10060004: 'payment not in a state that can be shipped',
+  10060005: 'invalid logistics_type',
+  10060006: 'only express may be split into parcels',
+  10060007: 'is_all_delivered is required for split delivery',
+  10060008: 'item_desc is required',
+  10060009: 'item_desc too long',
+  10060014: 'invalid shipping parameter',
+  10060024: 'shipping_list too long',
+  10060025: 'express_company too long',
+  10060026: 'tracking_no too long',
+  268485216: 'upload_time is not RFC 3339',
+  268485224: 'invalid delivery_mode',
 };
 
 /** `errcode 40029 (invalid or expired code)`, or `errcode 12345` for one we have no words for. */
