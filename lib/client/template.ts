@@ -1,39 +1,63 @@
 import { WxAuthError } from '../errors';
+import { messageData, type MessageValue } from './message-values';
 import type { TemplateMessage } from './types';
 
-/** A template field: its text, or `{ value, color }` to colour that one field. */
-export type TemplateField = string | number | { value: string | number; color?: string };
+/** A template field: its text, a number, or WeChat's `{ value }`. */
+export type TemplateField = MessageValue;
 
+/**
+ * Options of `tplData`. There are none left: WeChat dropped custom colours on 2023-05-04 (category
+ * templates show every value in the same style), and `tplData` refuses a `color` with an
+ * `args_error` saying so rather than letting it be sent and silently ignored.
+ */
 export interface TplDataOptions {
-  /** Colour of every field that does not set its own, e.g. `#173177`. */
-  color?: string;
+  /** @deprecated Refused: WeChat shows no custom colours since 2023-05-04. */
+  color?: never;
 }
 
-const COLOR = /^#[0-9a-fA-F]{6}$/;
+/**
+ * The keys of the old templates WeChat stopped showing on 2023-05-04: a category template has
+ * only its typed keys (`thing1`, `time2`, …). WeChat still accepts them and drops them unseen.
+ */
+export const RETIRED_TEMPLATE_KEYS: ReadonlySet<string> = new Set(['first', 'remark']);
+
+const NO_COLOURS = 'WeChat shows no custom colours in template messages since 2023-05-04 (category templates): leave colours out';
 
 /**
  * Build a template message's `data` from plain values (chiki's WeRobot `tpl_data`):
- * `tplData({ first: 'Order paid', keyword1: 'A123', keyword2: '¥12.00', remark: 'Thanks' }, { color: '#173177' })`
- * → `{ first: { value: 'Order paid', color: '#173177' }, … }`. Fields left `undefined` are skipped.
+ * `tplData({ character_string1: 'A-42', thing2: 'Green tea', amount3: '¥12.50' })` →
+ * `{ character_string1: { value: 'A-42' }, … }`. Fields left `undefined` are skipped.
+ *
+ * Each typed key's value is checked against WeChat's rule for its type (`thing` ≤ 20 characters,
+ * `amount` a currency sign and ≤ 10 digits, …): an `args_error` naming the field. `first` and
+ * `remark` (shown by no template since 2023-05-04) and colours are refused with an `args_error`
+ * that says why, so a message is never sent with text nobody will see.
  */
 export function tplData(fields: Record<string, TemplateField | undefined>, options: TplDataOptions = {}): TemplateMessage['data'] {
-  if (options.color !== undefined && !COLOR.test(options.color)) {
-    throw new WxAuthError('args_error', '"color" must be a hex colour such as "#173177"', { field: 'color' });
-  }
-  const data: TemplateMessage['data'] = {};
-  for (const [key, field] of Object.entries(fields)) {
+  if ((options as { color?: unknown }).color !== undefined) throw new WxAuthError('args_error', `"color": ${NO_COLOURS}`, { field: 'color' });
+  for (const [key, field] of Object.entries(fields ?? {})) {
     if (field === undefined) continue;
-    const own = typeof field === 'object' && field !== null ? field : { value: field };
-    if (own.color !== undefined && !COLOR.test(own.color)) {
-      throw new WxAuthError('args_error', `"${key}.color" must be a hex colour such as "#173177"`, { field: key });
+    if (RETIRED_TEMPLATE_KEYS.has(key)) {
+      throw new WxAuthError('args_error', `"${key}": WeChat shows no "first" or "remark" since 2023-05-04 (category templates have only their typed keys, e.g. thing1, time2)`, { field: key });
     }
-    const color = own.color ?? options.color;
-    data[key] = color === undefined ? { value: String(own.value) } : { value: String(own.value), color };
+    if (typeof field === 'object' && field !== null && (field as { color?: unknown }).color !== undefined) {
+      throw new WxAuthError('args_error', `"${key}.color": ${NO_COLOURS}`, { field: `${key}.color` });
+    }
   }
-  return data;
+  return messageData(fields, 'data');
 }
 
-/** Our camelCase message → the JSON body of `/cgi-bin/message/template/send`. */
+/** Keys of `data` WeChat will not show: `first` / `remark`, and any field with a colour. */
+export function unseenParts(data: TemplateMessage['data']): string[] {
+  const unseen: string[] = [];
+  for (const [key, field] of Object.entries(data)) {
+    if (RETIRED_TEMPLATE_KEYS.has(key)) unseen.push(key);
+    else if (field && typeof field === 'object' && 'color' in field && field.color !== undefined) unseen.push(`${key}.color`);
+  }
+  return unseen;
+}
+
+/** Our camelCase message → the JSON body of `/cgi-bin/message/template/send`; typed values checked. */
 export function templateBody(message: TemplateMessage): Record<string, unknown> {
   if (!message || typeof message.touser !== 'string' || !message.touser) {
     throw new WxAuthError('args_error', '"touser" must be the openid of the recipient', { field: 'touser' });
@@ -42,8 +66,10 @@ export function templateBody(message: TemplateMessage): Record<string, unknown> 
     throw new WxAuthError('args_error', '"templateId" must be the template id', { field: 'templateId' });
   }
   if (!message.data || typeof message.data !== 'object') {
-    throw new WxAuthError('args_error', '"data" must map each template field to { value, color? } (see tplData)', { field: 'data' });
+    throw new WxAuthError('args_error', '"data" must map each template key to { value } (see tplData)', { field: 'data' });
   }
+  // Checked, but sent as given: a colour or `first` from older code reaches WeChat, which ignores it.
+  messageData(message.data, 'data');
   return {
     touser: message.touser,
     template_id: message.templateId,
