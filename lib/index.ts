@@ -64,3 +64,10 @@ export type {
 } from './pay/types';
 
 // ── Messages ────────────────────────────────────────────────────────────────
+export { createMessageServer, type MessageServer, type MessageServerIo, type MessageServerOptions, type MessageMode } from './messages';
+export type {
+  AnyMessage, IncomingMessage, TextMessage, ImageMessage, VoiceMessage, VideoMessage, LocationMessage, LinkMessage, MessageBase, RawMessage,
+  WechatEvent, EventType, EventOf, SubscribeEvent, UnsubscribeEvent, ScanEvent, LocationEvent, ClickEvent, ViewEvent, TemplateSendJobFinishEvent,
+  SubscribeMsgItem, SubscribeMsgPopupEvent, SubscribeMsgChangeEvent, SubscribeMsgSentEvent, MediaCheckEvent, Reply, NewsArticle, MessageHandler, MessageRegistry,
+} from './messages/types';
+export type { MpOptions } from './options';

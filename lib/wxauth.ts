@@ -13,18 +13,21 @@ import { mountJssdk, type JssdkApi } from './jssdk/router';
 import { mountNative } from './native/router';
 import { mountMiniprogram } from './miniprogram/router';
 import { mountPay, type PayApi } from './pay/router';
+import { mountFollow, type FollowStartOptions } from './follow/router';
+import { mountMessages, type MessageServer } from './messages';
+import type { MessageRegistry } from './messages/types';
 import { resolveStore, type Store } from './store';
 import { validateOptions } from './validate';
 import { WechatClient } from './wechat/client';
 
 /** The Express router `wxauth()` returns, with the chiki-style hooks and helpers on it. */
-export interface WxAuthRouter extends Router {
+export interface WxAuthRouter extends Router, MessageRegistry<WxAuthRouter> {
   /** Set the success hook (see `SuccessHandler`). */
   successHandler(fn: SuccessHandler): WxAuthRouter;
   /** Set the error hook (see `ErrorHandler`). */
   errorHandler(fn: ErrorHandler): WxAuthRouter;
   /** Start a login from the app's own route (redirect, or 401 JSON for API clients). */
-  auth(req: Request, res: Response, options?: AuthStartOptions): Promise<void>;
+  auth(req: Request, res: Response, options?: AuthStartOptions | FollowStartOptions): Promise<void>;
   /** Middleware: logged-in requests pass with `req.wxauth`; others start a login. */
   requireLogin(options?: RequireLoginOptions): RequestHandler;
   /** End the login (session / cookie / token). */
@@ -74,11 +77,23 @@ export function wxauth(input: WxAuthOptions): WxAuthRouter {
   if (mobileApps(options).length) mountNative(router, deps);
   if (options.miniprogram) mountMiniprogram(router, deps);
   const pay = options.pay ? mountPay(router, deps) : undefined;
+  // The official account's message server (`mp.messages`): its handlers are router.onMessage / onEvent.
+  const messages: MessageServer | undefined = options.mp?.messages ? mountMessages(router, deps) : undefined;
+  const messageServer = (): MessageServer => messages ?? notConfigured('mp.messages', 'configure "mp.messages" ({ token, mode }) to receive messages');
+  // Follow-to-login: its scan handler goes on the message server before any of the app's (which see every other event).
+  const follow = options.follow ? mountFollow(router, deps) : undefined;
+  if (follow) {
+    if (!messages) notConfigured('mp.messages', '"follow" logs in on the scan event: configure "mp.messages" ({ token, mode })');
+    messages.onEvent('subscribe', follow.onScan).onEvent('SCAN', follow.onScan);
+  }
 
   return Object.defineProperties(router, {
     successHandler: { value: (fn: SuccessHandler) => ((hooks.success = fn), router) },
     errorHandler: { value: (fn: ErrorHandler) => ((hooks.error = fn), router) },
-    auth: { value: oauth.auth },
+    auth: {
+      value: (req: Request, res: Response, o?: AuthStartOptions | FollowStartOptions) =>
+        o?.action === 'follow' ? (follow ?? notConfigured('follow', 'configure "follow" (and "mp.messages") for follow-to-login')).start(req, res, o) : oauth.auth(req, res, o),
+    },
     requireLogin: { value: oauth.requireLogin },
     logout: { value: oauth.logout },
     client: { value: client },
@@ -87,6 +102,8 @@ export function wxauth(input: WxAuthOptions): WxAuthRouter {
     },
     pay: { get: () => pay ?? notConfigured('pay', 'configure "pay" to use WeChat Pay') },
     store: { value: ctx.store },
+    onMessage: { value: (fn: Parameters<MessageServer['onMessage']>[0]) => (messageServer().onMessage(fn), router) },
+    onEvent: { value: (type: string, fn: Parameters<MessageServer['onEvent']>[1]) => (messageServer().onEvent(type, fn), router) },
   });
 }
 

@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { WxAuthError } from '../errors';
+import { guardXml, xmlError } from '../wechat/xml-guard';
 import type { PayParams } from './sign';
 
 /** Default size limit of a parsed message: WeChat Pay v2 messages are a few hundred bytes. */
@@ -65,12 +66,7 @@ export interface ParseXmlOptions {
  * mean one thing to the signature and another to the handler).
  */
 export function parsePayXml(text: string | Buffer, options: ParseXmlOptions = {}): Record<string, string> {
-  const max = options.maxBytes ?? DEFAULT_MAX_XML_BYTES;
-  const size = typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text.length;
-  if (size > max) throw xmlError(`XML is larger than ${max} bytes`, 413);
-  const xml = typeof text === 'string' ? text : text.toString('utf8');
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw xmlError('XML with a DOCTYPE or ENTITY declaration is refused');
-  if (!xml.trim()) throw xmlError('empty body');
+  const xml = guardXml(text, options.maxBytes ?? DEFAULT_MAX_XML_BYTES);
   if (options.maxFields !== undefined) checkShape(xml, options.root ?? 'xml', options.maxFields);
   if (XMLValidator.validate(xml) !== true) throw xmlError('malformed XML');
 
@@ -144,6 +140,3 @@ function safeName(k: string): string {
   return k.slice(0, 40).replace(/[^A-Za-z0-9_]/g, '?');
 }
 
-function xmlError(message: string, status = 400, cause?: unknown): WxAuthError {
-  return new WxAuthError('xml_error', message, { status, ...(cause === undefined ? {} : { cause }) });
-}

@@ -1,0 +1,88 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { guardXml, xmlError } from '../wechat/xml-guard';
+import type { RawMessage } from './types';
+
+/** Default cap of a message body: WeChat's messages are a few hundred bytes, a news reply a few KiB. */
+export const MESSAGE_MAX_BYTES = 64 * 1024;
+
+/** Elements WeChat repeats: always arrays, even with one entry (subscribe-message lists, media-check details). */
+const LISTS = new Set(['List', 'item', 'detail']);
+
+// Values stay strings (a MsgId is 64 bits; `0100` must stay `0100`), attributes ignored, only
+// XML's five entities decoded. Unlike pay's flat messages, events nest (`SendLocationInfo`,
+// `SubscribeMsgPopupEvent > List`), so this parser keeps the tree.
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  isArray: (name) => LISTS.has(name),
+});
+
+/**
+ * Parse a message-server body (`<xml>…</xml>`) into WeChat's fields. Refused with `xml_error`
+ * before the parser sees it: over `maxBytes` (413), a DOCTYPE or ENTITY declaration (the guard
+ * shared with pay notifies). After: malformed XML, another root, a top-level field repeated
+ * (one meaning for the signature, another for the handler).
+ */
+export function parseMessageXml(text: string | Buffer, maxBytes = MESSAGE_MAX_BYTES): RawMessage {
+  const xml = guardXml(text, maxBytes);
+  if (XMLValidator.validate(xml) !== true) throw xmlError('malformed XML');
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(xml) as Record<string, unknown>;
+  } catch (cause) {
+    throw xmlError('malformed XML', 400, cause);
+  }
+  const roots = Object.keys(doc).filter((k) => k !== '#text');
+  const root = doc.xml;
+  if (roots.length !== 1 || roots[0] !== 'xml' || typeof root !== 'object' || root === null || Array.isArray(root)) {
+    throw xmlError('the root element must be <xml> with fields');
+  }
+  return clean(root as Record<string, unknown>, true) as RawMessage;
+}
+
+/** Drop the whitespace text between elements; refuse a repeated field at the top level. */
+function clean(node: Record<string, unknown>, top: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '#text') continue;
+    if (top && Array.isArray(v) && !LISTS.has(k)) throw xmlError(`field "${k.slice(0, 40).replace(/[^A-Za-z0-9_]/g, '?')}" is repeated`);
+    out[k] = cleanValue(v);
+  }
+  return out;
+}
+
+function cleanValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(cleanValue);
+  if (v !== null && typeof v === 'object') return clean(v as Record<string, unknown>, false);
+  return v;
+}
+
+/** A CDATA section holding `text`: a `]]>` inside is split across two sections, so it cannot close it. */
+export function cdata(text: string): string {
+  return `<![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+}
+
+/** An element tree as WeChat writes it: strings in CDATA, numbers bare, arrays as repeated elements. */
+export type XmlTree = { [name: string]: string | number | XmlTree | XmlTree[] | undefined };
+
+/** `<xml>…</xml>` of `tree` (element names are ours, never user input). */
+export function buildXml(tree: XmlTree, root = 'xml'): string {
+  return `<${root}>${children(tree)}</${root}>`;
+}
+
+function children(tree: XmlTree): string {
+  let out = '';
+  for (const [name, value] of Object.entries(tree)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) out += value.map((item) => `<${name}>${children(item)}</${name}>`).join('');
+    else if (typeof value === 'object') out += `<${name}>${children(value)}</${name}>`;
+    else out += `<${name}>${typeof value === 'number' ? String(value) : cdata(value)}</${name}>`;
+  }
+  return out;
+}
