@@ -16,6 +16,8 @@ import { openHost } from './open-host';
 import { simToolRoutes } from './codes-page';
 import { snsRoutes } from './sns';
 import { cgiBinRoutes } from './cgi-bin';
+import { subscribeRoutes } from './api/subscribe';
+import { SimSubscriptions } from './api/subscriptions';
 import { wxaPhoneRoutes } from './api/wxa-phone';
 import { wxaSecurityRoutes } from './api/wxa-security';
 import { SimWxa } from './api/wxa-state';
@@ -84,6 +86,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   app.use(simToolRoutes(state, apps, wxa));
   app.use(snsRoutes(state));
   app.use(cgiBinRoutes(state));
+  // Subscribe messages and notices, with one-shot subscriptions (lib/simulator/api/subscribe.ts).
+  const subscriptions = new SimSubscriptions();
+  resetHooks.push(() => subscriptions.reset());
+  app.use(subscribeRoutes(state, subscriptions));
   // Mini-program server APIs: phone number by code, content security (lib/simulator/api/wxa-*.ts).
   app.use(wxaPhoneRoutes(state, wxa));
   app.use(wxaSecurityRoutes(state, wxa));
@@ -116,6 +122,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     tokenFetches: (appid) => state.log.filter((e) => TOKEN_PATHS.has(e.path) && e.appid === appid).length,
     log: state.log,
     sentTemplates: state.sentTemplates,
+    subscribe: (input) => subscriptions.subscribe(input),
+    addTemplate: (appid, templateId) => subscriptions.addTemplate(appid, templateId),
+    sentSubscribes: subscriptions.sent,
     ticketsOf: (appid) => state.ticketsOf(appid),
     reset() {
       state.reset();
@@ -183,5 +192,6 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 export { DEMO_APPS, DEMO_MERCHANT, DEMO_MERCHANT_V3, demoOptions } from './demo';
 export { createSimMerchantV3, type SimMerchantV3Keys } from './pay-v3/merchants';
 export { WECHAT_NOTIFY_RETRY_DELAYS_MS } from './pay-v3/notify';
+export type { SentSubscribe, SimSubscribeInput } from './api/subscriptions';
 export type { SimQrcode, SimQrcodes } from './api/qrcodes';
 export type { IssuePhoneCodeOptions, SimWxa, SimTextCheck, SimMediaCheck, SimVerdict } from './api/wxa-state';

@@ -6,12 +6,19 @@ export interface Endpoints {
   api: string;
   /** WeChat Pay. */
   pay: string;
+  /**
+   * The official account's browser-facing host: parametric QR images (`/cgi-bin/showqrcode`).
+   * Default `https://mp.weixin.qq.com`, or the `open` host when that one is configured (both are
+   * pages a browser loads, so a simulator or proxy that stands in for one stands in for both).
+   */
+  mp: string;
 }
 
 export const DEFAULT_ENDPOINTS: Endpoints = {
   open: 'https://open.weixin.qq.com',
   api: 'https://api.weixin.qq.com',
   pay: 'https://api.mch.weixin.qq.com',
+  mp: 'https://mp.weixin.qq.com',
 };
 
 export function resolveEndpoints(partial: Partial<Endpoints> = {}): Endpoints {
@@ -20,6 +27,7 @@ export function resolveEndpoints(partial: Partial<Endpoints> = {}): Endpoints {
     open: strip(partial.open ?? DEFAULT_ENDPOINTS.open),
     api: strip(partial.api ?? DEFAULT_ENDPOINTS.api),
     pay: strip(partial.pay ?? DEFAULT_ENDPOINTS.pay),
+    mp: strip(partial.mp ?? partial.open ?? DEFAULT_ENDPOINTS.mp),
   };
 }
 
