@@ -14,7 +14,7 @@ export const DEFAULT_COOKIE_MAX_AGE = 30 * 24 * 60 * 60 * 1000;
 const MAX_COOKIE_BYTES = 4000;
 // Domain separation: a MAC made for this cookie can never be replayed as another HMAC'd value of ours.
 const MAC_CONTEXT = 'express-wxauth.cookie.v1.';
-const ACTIONS: ReadonlySet<LoginAction> = new Set(['mp', 'qrcode', 'mobile', 'miniprogram']);
+const ACTIONS: ReadonlySet<LoginAction> = new Set(['mp', 'qrcode', 'mobile', 'miniprogram', 'follow']);
 
 // The two parts of the cookie are unpadded base64url; the MAC is always 43 characters (32 bytes).
 const BASE64URL = /^[A-Za-z0-9_-]+$/;

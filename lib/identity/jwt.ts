@@ -10,7 +10,7 @@ import type { IdentityStorage, LoginAction, WxIdentity } from './types';
 
 const DEFAULT_EXPIRES_IN = '2h';
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-const ACTIONS: ReadonlySet<string> = new Set<LoginAction>(['mp', 'qrcode', 'mobile', 'miniprogram']);
+const ACTIONS: ReadonlySet<string> = new Set<LoginAction>(['mp', 'qrcode', 'mobile', 'miniprogram', 'follow']);
 // A compact JWS is three base64url segments; anything else never reaches the verifier.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const MAX_TOKEN_LENGTH = 8192;

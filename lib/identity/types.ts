@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 
-/** How the user logged in. */
-export type LoginAction = 'mp' | 'qrcode' | 'mobile' | 'miniprogram';
+/** How the user logged in (`follow`: scanned the official account's QR code on a desktop page). */
+export type LoginAction = 'mp' | 'qrcode' | 'mobile' | 'miniprogram' | 'follow';
 
 /** Who is logged in: what `req.wxauth` carries after login. Never holds a token or secret. */
 export interface WxIdentity {

@@ -27,7 +27,7 @@ const badSign: WxAuthOptions = { pay: { appid: 'wx1', mchid: '1', key: 'k', sign
 export function typedRouter(req: Request, res: Response): void {
   const router = wxauth(options);
   router.successHandler(async (_req, _res, { action, access, userinfo, next }) => {
-    const a: 'mp' | 'qrcode' | 'mobile' | 'miniprogram' = action;
+    const a: 'mp' | 'qrcode' | 'mobile' | 'miniprogram' | 'follow' = action;
     const openid: string = access.openid;
     const nickname: string | undefined = userinfo?.nickname;
     void [a, openid, nickname, next];
