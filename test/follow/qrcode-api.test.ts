@@ -64,7 +64,7 @@ test('arguments WeChat would refuse are refused before any call (each refused ca
 test('the simulator refuses a website app (48001), an unknown action (40097) and a missing scene (40053), as WeChat', async () => {
   const tokenOf = async (app: typeof MP) => (await request(simUrl).get('/cgi-bin/token').query({ grant_type: 'client_credential', ...app })).body.access_token as string;
   // WeChat sends its error bodies as text/plain.
-  const post = async (token: string, body: unknown) => JSON.parse((await request(simUrl).post(`/cgi-bin/qrcode/create?access_token=${token}`).send(body)).text) as { errcode?: number };
+  const post = async (token: string, body: object) => JSON.parse((await request(simUrl).post(`/cgi-bin/qrcode/create?access_token=${token}`).send(body)).text) as { errcode?: number };
   const qrToken = await tokenOf(QR);
   const mpToken = await tokenOf(MP);
   expect((await post(qrToken, { action_name: 'QR_STR_SCENE', action_info: { scene: { scene_str: 'a' } } })).errcode).toBe(48001);
