@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
-import { APPID, AES_KEY, eventXml, openReply, plainQuery, safeRequest, sha1Sorted, startMessageApp, textXml, TOKEN, wechatEncrypt, type MessageApp } from './helpers';
+import { AES_KEY, eventXml, openReply, plainQuery, safeRequest, sha1Sorted, startMessageApp, textXml, TOKEN, wechatEncrypt, type MessageApp } from './helpers';
 
 // Safe mode (安全模式) and compatible mode (兼容模式) over HTTP.
 let redis: TestRedis;
