@@ -11,6 +11,9 @@ export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0
 /** `<link rel="icon">` with the icon inline: no extra request, on every host path. */
 export const FAVICON_LINK = `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(FAVICON_SVG)}">`;
 
+/** The payee on the cashier pages when a merchant has no `name` (WeChat shows a name, never the mch_id). */
+export const DEFAULT_MERCHANT_NAME = '演示商户 (Demo merchant)';
+
 /** A way back from an error page: the previous page, and the simulator's home. */
 export const BACK_LINKS = '<p class="back"><a id="back" href="javascript:history.back()">返回 Back</a> · <a id="home" href="/">Simulator home</a></p>';
 

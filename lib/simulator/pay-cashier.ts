@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { DEFAULT_MERCHANT_NAME } from './pages';
 import type { NotifyDelivery } from './pay-notify';
 import { cashierPage, errorPage, paidPage } from './pay-pages';
 import { PayBizFail, type PayLedger, type SimOrder } from './pay-state';
@@ -59,12 +60,12 @@ export function mountCashier(router: Router, host: CashierHost): void {
   });
 }
 
-/** The payee as WeChat shows it: the merchant's name, else its app's, else "Demo Shop" — never the mch_id. */
+/** The payee as WeChat shows it: the merchant's name, else its app's, else "演示商户 (Demo merchant)" — never the mch_id. */
 function merchantName(host: CashierHost, order: SimOrder): string {
   const merchant = host.merchants().find((m) => m.mchid === order.mchid);
   if (typeof merchant?.name === 'string' && merchant.name) return merchant.name;
   const app = host.apps?.().find((a) => a.appid === order.appid || a.appid === merchant?.appid);
-  return app?.name ?? 'Demo Shop';
+  return app?.name ?? DEFAULT_MERCHANT_NAME;
 }
 
 function str(value: unknown): string | undefined {

@@ -51,7 +51,7 @@ export interface SimMerchant {
   key?: string;
   /** The appid orders are made for, when the merchant is bound to one. */
   appid?: string;
-  /** The merchant's name on the cashier page. Default: the name of its app, else "Demo Shop". */
+  /** The payee on the v2 and v3 cashier pages (never the mch_id). Default: v2, the name of its app, else "演示商户 (Demo merchant)"; v3, "演示商户 (Demo merchant)". */
   name?: string;
   /** WeChat Pay v3: without it the merchant has v2 only (`createSimMerchantV3()` makes one). */
   v3?: SimMerchantV3;

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { WxAuthError } from '../../errors';
 import { randomId } from '../ids';
+import { DEFAULT_MERCHANT_NAME } from '../pages';
 import type { SimMerchant, SimMerchantV3 } from '../types';
 import { rsaPublicKey } from './crypto';
 
@@ -45,7 +46,7 @@ export function checkV3Merchant(m: SimMerchant, index: number): V3Merchant | und
   if (!MODES.has(mode)) fail(`${at}.mode`, 'must be "publicKey", "certificate" or "switch"');
   if (v3.appids !== undefined && !(Array.isArray(v3.appids) && v3.appids.every((a) => typeof a === 'string'))) fail(`${at}.appids`, 'must be an array of AppIDs');
   const appids = new Set([...(m.appid ? [m.appid] : []), ...(v3.appids ?? [])]);
-  const name = typeof m.name === 'string' && m.name ? m.name : 'WeChat Pay merchant';
+  const name = typeof m.name === 'string' && m.name ? m.name : DEFAULT_MERCHANT_NAME;
   return { mchid: m.mchid, name, appids, apiV3Key: v3.apiV3Key, serialNo: v3.serialNo.toUpperCase(), merchantKey, mode };
 }
 
