@@ -35,6 +35,9 @@ export { tplData, type TemplateField, type TplDataOptions } from './client/templ
 
 // ── Mini program and native ─────────────────────────────────────────────────
 export { decryptMiniProgramData, checkRawDataSignature, type MiniProgramEncrypted, type MiniProgramData } from './miniprogram/crypto';
+export type { PhoneNumber } from './miniprogram/phone';
+export type { PhoneApi } from './client/phone-api';
+export type { SecurityApi, SecurityScene, SecuritySuggest, MsgSecCheckInput, MsgSecCheckResult, MsgSecCheckDetail, MediaCheckInput } from './client/security-api';
 export type { ApiSessionBody } from './native/api-login';
 
 // ── WeChat Pay v3 ───────────────────────────────────────────────────────────
