@@ -28,7 +28,7 @@ describe('/sim/codes: phone codes', () => {
   test('the page offers a phone field and a "Get a phone code" button next to the login code', async () => {
     const page = await request(sim.url).get('/sim/codes');
     expect(page.text).toContain('id="get-phone-code"');
-    expect(page.text).toContain('id="phone"');
+    expect(page.text).toContain('id='phone'');
     expect(page.text).toContain('id="get-code"');
   });
 
@@ -62,7 +62,8 @@ describe('/sim/codes: phone codes', () => {
   });
 
   test('a phone code for a native app, or a number that is not 5–15 digits, is a 400 with the reason and no code', async () => {
-    for (const form of [{ appid: MOBILE.appid, user: 'alice', kind: 'phone' }, { appid: MINI.appid, user: 'alice', kind: 'phone', phone: '12ab' }]) {
+    const forms: Array<Record<string, string>> = [{ appid: MOBILE.appid, user: 'alice', kind: 'phone' }, { appid: MINI.appid, user: 'alice', kind: 'phone', phone: '12ab' }];
+    for (const form of forms) {
       const res = await post(form);
       expect(res.status).toBe(400);
       expect(res.text).toContain('id="error"');
