@@ -13,7 +13,7 @@ import { scanEventHandler, parseScan, type ScanEventLike } from './events';
 import { followSettings, type FollowSettings } from './options';
 import { followPageCsp, renderFollowPage } from './page';
 import { QrcodeBudget } from './budget';
-import { openFollow, sceneString, scanKey, sealFollow, SCENE_BYTES, type PendingFollow } from './scene';
+import { FOLLOW_COOKIE_GRACE_MS, openFollow, sceneString, scanKey, sealFollow, SCENE_BYTES, type PendingFollow } from './scene';
 import { ScanWaiters } from './waiters';
 
 export const FOLLOW_PATHS = { start: '/oauth/wechat/follow', poll: '/oauth/wechat/follow/poll' } as const;
@@ -83,7 +83,7 @@ export function mountFollow(router: Router, deps: SurfaceDeps) {
       const code = await client.createQrcode({ scene: sceneString(scene), expireSeconds: settings.expireSeconds }, mp!.appid);
       pending = { scene, appid: mp!.appid, imageUrl: code.imageUrl, next };
     }
-    res.cookie(cookieName(req), sealFollow(sealer, pending), { ...attributes(req), maxAge: Math.max(1000, pending.scene.exp - ctx.now()) });
+    res.cookie(cookieName(req), sealFollow(sealer, pending), { ...attributes(req), maxAge: Math.max(1000, pending.scene.exp + FOLLOW_COOKIE_GRACE_MS - ctx.now()) });
     return pending;
   }
 
@@ -133,14 +133,19 @@ export function mountFollow(router: Router, deps: SurfaceDeps) {
     const pending = pendingOf(req);
     // No pending login in this browser: none started here, used already, or past its QR code's life.
     if (!pending) return answer(req, res, { status: 'expired', next: restartUrl('/') }, sse);
+    // A login completes only while its QR code is valid (the scan record lives no longer either).
+    if (!(pending.scene.exp > ctx.now())) {
+      clearCookie(req, res);
+      return answer(req, res, { status: 'expired', next: restartUrl(pending.next) }, sse);
+    }
     // Headers wait until there is an answer: the login's Set-Cookie must go out with them (for SSE too).
     const aborted = new AbortController();
     res.once('close', () => aborted.abort());
-    const budgetMs = Math.min(settings.pollMs, pending.scene.exp - ctx.now());
+    const budgetMs = Math.max(0, Math.min(settings.pollMs, pending.scene.exp - ctx.now()));
     const value = await waiters.wait(ctx.store, pending.scene.id, budgetMs, aborted.signal);
     if (aborted.signal.aborted) return;
     const scan = parseScan(value);
-    if (!scan) {
+    if (!scan || !(pending.scene.exp > ctx.now())) {
       if (pending.scene.exp > ctx.now()) return answer(req, res, { status: 'pending' }, sse);
       clearCookie(req, res);
       return answer(req, res, { status: 'expired', next: restartUrl(pending.next) }, sse);

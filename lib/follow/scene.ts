@@ -58,17 +58,23 @@ export const FOLLOW_PURPOSE = 'follow-login';
 
 type Packed = [id: string, exp: number, appid: string, imageUrl: string, next: string];
 
+/**
+ * The cookie outlives its QR code by this much, so that a poll after the code's end still knows
+ * where the browser was going (`expired` with a link to a new code for the same `next`).
+ */
+export const FOLLOW_COOKIE_GRACE_MS = 10 * 60_000;
+
 export function sealFollow(sealer: Sealer, p: PendingFollow): string {
   const packed: Packed = [p.scene.id, p.scene.exp, p.appid, p.imageUrl, p.next];
-  return sealer.seal(FOLLOW_PURPOSE, packed, p.scene.exp);
+  return sealer.seal(FOLLOW_PURPOSE, packed, p.scene.exp + FOLLOW_COOKIE_GRACE_MS);
 }
 
-/** The pending follow in a sealed value, if it is ours, well formed and unexpired at `nowMs`. */
+/** The pending follow in a sealed value, if it is ours and well formed (its QR code may have expired: check `scene.exp`). */
 export function openFollow(sealer: Sealer, value: string | undefined, nowMs: number): PendingFollow | undefined {
   const packed = sealer.open<unknown>(FOLLOW_PURPOSE, value, nowMs);
   if (!Array.isArray(packed) || packed.length !== 5) return undefined;
   const [id, exp, appid, imageUrl, next] = packed as unknown[];
-  if (typeof id !== 'string' || !/^[a-f0-9]{32}$/.test(id) || typeof exp !== 'number' || !(exp > nowMs)) return undefined;
+  if (typeof id !== 'string' || !/^[a-f0-9]{32}$/.test(id) || typeof exp !== 'number') return undefined;
   if (typeof appid !== 'string' || typeof imageUrl !== 'string' || typeof next !== 'string') return undefined;
   return { scene: { id, exp }, appid, imageUrl, next };
 }
