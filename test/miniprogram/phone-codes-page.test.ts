@@ -28,7 +28,7 @@ describe('/sim/codes: phone codes', () => {
   test('the page offers a phone field and a "Get a phone code" button next to the login code', async () => {
     const page = await request(sim.url).get('/sim/codes');
     expect(page.text).toContain('id="get-phone-code"');
-    expect(page.text).toContain('id='phone'');
+    expect(page.text).toContain('id="phone"');
     expect(page.text).toContain('id="get-code"');
   });
 
