@@ -86,14 +86,13 @@ export function wxauth(input: WxAuthOptions): WxAuthRouter {
     if (!messages) notConfigured('mp.messages', '"follow" logs in on the scan event: configure "mp.messages" ({ token, mode })');
     messages.onEvent('subscribe', follow.onScan).onEvent('SCAN', follow.onScan);
   }
+  // `router.auth(req, res, { action: 'follow' })` (and requireLogin) start follow-to-login.
+  oauth.addLoginAction<FollowStartOptions>('follow', (req, res, o) => (follow ?? notConfigured('follow', 'configure "follow" (and "mp.messages") for follow-to-login')).start(req, res, o));
 
   return Object.defineProperties(router, {
     successHandler: { value: (fn: SuccessHandler) => ((hooks.success = fn), router) },
     errorHandler: { value: (fn: ErrorHandler) => ((hooks.error = fn), router) },
-    auth: {
-      value: (req: Request, res: Response, o?: AuthStartOptions | FollowStartOptions) =>
-        o?.action === 'follow' ? (follow ?? notConfigured('follow', 'configure "follow" (and "mp.messages") for follow-to-login')).start(req, res, o) : oauth.auth(req, res, o),
-    },
+    auth: { value: oauth.auth },
     requireLogin: { value: oauth.requireLogin },
     logout: { value: oauth.logout },
     client: { value: client },
