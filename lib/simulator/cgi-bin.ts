@@ -2,10 +2,13 @@ import express, { type Router } from 'express';
 import type { SimState } from './state';
 import { fail } from './state';
 import { jsonBody, jsonRoute, noteAppid, param, rawBody } from './http';
+import { wxError } from './errcodes';
+import { valueProblem, valueTypeOf } from '../client/message-values';
 
 /**
  * The api host's `/cgi-bin/*`: the basic access token (two lineages, `/cgi-bin/token` and
- * `stable_token`, isolated from each other as at WeChat), the jsapi ticket and template messages.
+ * `stable_token`, isolated from each other as at WeChat), the jsapi ticket and template messages
+ * (category templates: typed values checked, `first` / `remark` / colours accepted and ignored).
  */
 export function cgiBinRoutes(state: SimState): Router {
   const router = express.Router();
@@ -64,6 +67,11 @@ export function cgiBinRoutes(state: SimState): Router {
       if (!templateId) fail(40037);
       const data = body.data;
       if (!data || typeof data !== 'object' || Array.isArray(data)) fail(47001);
+      // A category template's typed keys (thing1, time2, …) are held to the subscribe-message
+      // value rules (47003 naming the key); first, remark and colours are accepted and ignored,
+      // as WeChat does since 2023-05-04.
+      const refused = refusedTemplateKey(data as Record<string, unknown>);
+      if (refused) return wxError(47003, `argument invalid! data.${refused}.value invalid`);
       const msgid = msgid64(state.nextMsgid(), state.now());
       state.sentTemplates.push({
         appid,
@@ -80,6 +88,17 @@ export function cgiBinRoutes(state: SimState): Router {
   );
 
   return router;
+}
+
+/** The first key whose value WeChat refuses: not `{ value }`, or a typed key's value outside its rule. */
+function refusedTemplateKey(data: Record<string, unknown>): string | undefined {
+  for (const [key, field] of Object.entries(data)) {
+    const value = field && typeof field === 'object' ? (field as { value?: unknown }).value : undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') return key;
+    const type = valueTypeOf(key);
+    if (type && valueProblem(type, String(value)) !== undefined) return key;
+  }
+  return undefined;
 }
 
 /** 2020-01-01T00:00:00Z: the ids below count milliseconds from here. */

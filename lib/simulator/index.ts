@@ -23,6 +23,11 @@ import { wxaSecurityRoutes } from './api/wxa-security';
 import { SimWxa } from './api/wxa-state';
 import { qrcodeRoutes } from './api/qrcode';
 import { SimQrcodes } from './api/qrcodes';
+import { wxacodeRoutes } from './api/wxacode';
+import { linkRoutes } from './api/links';
+import { SimWxacodes } from './api/wxacode-state';
+import { shippingRoutes } from './api/shipping';
+import { SimShipping } from './api/shipping-state';
 import { param } from './http';
 import { avatarSvg, homePage } from './pages';
 import { mountPayHost } from './pay-host';
@@ -97,6 +102,15 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const qrcodes = new SimQrcodes(() => state.now());
   resetHooks.push(() => qrcodes.reset());
   app.use(qrcodeRoutes(state, qrcodes));
+  // Mini-program codes and links (lib/simulator/api/wxacode.ts, links.ts) and the shipping-info
+  // service over the v3 host's paid mini-program orders (api/shipping.ts; payV3 is mounted below).
+  const wxacodes = new SimWxacodes(() => state.now());
+  resetHooks.push(() => wxacodes.reset());
+  app.use(wxacodeRoutes(state, wxacodes));
+  app.use(linkRoutes(state, wxacodes));
+  const shipping = new SimShipping(() => sim.payV3.orders, (appid) => state.app(appid)?.type === 'miniprogram');
+  resetHooks.push(() => shipping.reset());
+  app.use(shippingRoutes(state, shipping));
 
   // `pay` is filled in below, once the pay host is mounted with this very object.
   const sim: { -readonly [K in keyof Simulator]: Simulator[K] } = {
@@ -142,6 +156,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     wxa,
     now: () => state.now(),
     qrcodes,
+    wxacodes,
+    shipping,
     pay: undefined as unknown as Simulator['pay'],
     payV3: undefined as unknown as Simulator['payV3'],
   };
@@ -194,4 +210,6 @@ export { createSimMerchantV3, type SimMerchantV3Keys } from './pay-v3/merchants'
 export { WECHAT_NOTIFY_RETRY_DELAYS_MS } from './pay-v3/notify';
 export type { SentSubscribe, SimSubscribeInput } from './api/subscriptions';
 export type { SimQrcode, SimQrcodes } from './api/qrcodes';
+export type { SimLink, SimWxacode, SimWxacodes } from './api/wxacode-state';
+export type { SimParcel, SimShipment, SimShipping } from './api/shipping-state';
 export type { IssuePhoneCodeOptions, SimWxa, SimTextCheck, SimMediaCheck, SimVerdict } from './api/wxa-state';

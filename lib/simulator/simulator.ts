@@ -1,5 +1,8 @@
 import type { Express } from 'express';
 import type { SimQrcodes } from './api/qrcodes';
+import type { SimShipping } from './api/shipping-state';
+import type { SentSubscribe, SimSubscribeInput } from './api/subscriptions';
+import type { SimWxacodes } from './api/wxacode-state';
 import type { IssuePhoneCodeOptions, SimWxa } from './api/wxa-state';
 import type { SimPayHost } from './pay-host';
 import type { SimPayV3 } from './pay-v3/host';
@@ -41,6 +44,17 @@ export interface Simulator {
   readonly log: SimLogEntry[];
   /** Template messages accepted so far. */
   readonly sentTemplates: SentTemplate[];
+  /**
+   * The user accepts a subscribe template, as `wx.requestSubscribeMessage` (mini program) or
+   * `wx-open-subscribe` (official account) would: `times` more messages (default 1, WeChat's
+   * 一次性订阅; `Infinity` for a long-term one), each send spending one. The template becomes one
+   * of the app's. Returns how many remain.
+   */
+  subscribe(input: SimSubscribeInput): number;
+  /** Make a template one of the app's without a subscription (a send then answers 43101, not 40037). */
+  addTemplate(appid: string, templateId: string): void;
+  /** Subscribe messages (`send`) and notices (`bizsend`) accepted so far. */
+  readonly sentSubscribes: SentSubscribe[];
   /** The jsapi tickets issued for an app, newest last (to check a JSSDK signature). */
   ticketsOf(appid: string): string[];
   /** Forget codes, tokens, tickets, session keys, the log, sent messages and faults. */
@@ -58,6 +72,10 @@ export interface Simulator {
   issuePhoneCode(options: IssuePhoneCodeOptions): string;
   /** Mini-program server APIs: the phone-number quota, content security's word lists and the checks made. */
   readonly wxa: SimWxa;
+  /** Mini-program codes and links made so far, and each mini program's published pages (`setPages`, `setPublished`). */
+  readonly wxacodes: SimWxacodes;
+  /** The shipping-info service: each paid mini-program v3 order, awaiting shipping until an upload. */
+  readonly shipping: SimShipping;
   /** The pay host: orders, cashier page, notifies (see `lib/simulator/pay-host.ts`). */
   readonly pay: SimPay;
   /** The WeChat Pay v3 host: keys, orders, refunds, transfers, notifies, faults (see `lib/simulator/pay-v3/host.ts`). */
