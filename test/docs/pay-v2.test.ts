@@ -1,0 +1,234 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { signPay } from '../../lib/pay/sign';
+import { buildPayXml } from '../../lib/pay/xml';
+import { createSimulator, type Simulator } from '../../lib/simulator';
+import { createTestRedis, type TestRedis } from '../helpers/redis';
+import { Browser, WECHAT_UA } from '../oauth/harness';
+import { brokenLinks, bundleProgram, extractSnippets, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+
+// docs/pay-v2.md: every ts snippet type-checks under strict, and the quick start with its recipes
+// runs as written against the simulator's v2 pay host over real HTTP. What the program reads from
+// outside is what the guide's quick start names: environment variables, certs/apiclient_cert.pem
+// and certs/apiclient_key.pem (made by the guide's own openssl line, "Try it offline"), and `./db`
+// (test/docs/fixtures/db.ts, orders in orders.json of the program's working directory).
+const ROOT = path.resolve(__dirname, '../..');
+const GUIDE = 'docs/pay-v2.md';
+const CACHE = path.join(ROOT, 'node_modules/.cache/express-wxauth/snippets/pay-v2');
+const LIB = { 'express-wxauth': path.join(ROOT, 'lib/index.ts'), 'express-wxauth/simulator': path.join(ROOT, 'lib/simulator/index.ts') };
+const DB = readFileSync(path.join(__dirname, 'fixtures/db.ts'), 'utf8');
+const MARKDOWN = readFileSync(path.join(ROOT, GUIDE), 'utf8');
+const snippets = extractSnippets(MARKDOWN, GUIDE);
+
+const RECIPES = ['native', 'refund'];
+const RUN = ['quickstart', ...RECIPES];
+
+describe('docs/pay-v2.md: the guide and its snippets', () => {
+  test('it says near the top that v2 is frozen and new merchants use v3 with the public key, linking docs/pay.md', () => {
+    const top = MARKDOWN.split('\n').slice(0, 8).join('\n');
+    expect(top).toMatch(/\*\*v2 is frozen\.\*\*/);
+    expect(top).toMatch(/new\s+merchant should use \*\*v3 with the WeChat Pay public key\*\*: see \[WeChat Pay\]\(pay\.md\)/);
+  });
+
+  test('every ts/js block is marked; the only skipped one is client-side', () => {
+    const skipped = snippets.filter((s) => s.mode === 'skip');
+    expect(skipped.map((s) => [s.lang, s.reason])).toEqual([['js', "client-side: runs in WeChat's browser"]]);
+    expect(skipped[0]!.code).toMatch(/getBrandWCPayRequest/);
+  });
+
+  test('the run snippets are exactly the ones this test runs', () => {
+    expect(snippets.filter((s) => s.mode === 'run').map((s) => s.name).sort()).toEqual([...RUN].sort());
+  });
+
+  test('the quick start comes first: the router before express.json(), amountOf, the certificate as the PEM pair', () => {
+    const first = snippets[0]!;
+    expect(first.name).toBe('quickstart');
+    expect(first.code.indexOf('app.use(auth)')).toBeLessThan(first.code.indexOf('app.use(express.json())'));
+    expect(first.code).toMatch(/amountOf/);
+    expect(first.code).toMatch(/apiclient_cert\.pem[\s\S]*apiclient_key\.pem/);
+  });
+
+  test('every link lands: anchors in the guide, files and their headings in the repo', () => {
+    const { broken } = brokenLinks(MARKDOWN, GUIDE, ROOT);
+    expect(linksOf(MARKDOWN).length).toBeGreaterThan(8);
+    expect(broken).toEqual([]);
+  });
+
+  test('every ts snippet type-checks under strict', () => {
+    expect(typecheckSnippets(snippets, { dir: path.join(CACHE, 'typecheck'), paths: LIB, files: { 'db.ts': DB } })).toEqual([]);
+  }, 180_000);
+});
+
+const APPID = 'wxd678efh567hg6787';
+const SECRET = 'mp-secret-for-the-guide-0123456789';
+const MCHID = '1230000109';
+const KEY = 'guide0v2000api0key00000000000032';
+
+interface Db {
+  orders: Record<string, { id: string; title: string; total: number; state: string; transactionId?: string }>;
+  events: string[];
+}
+
+/** The guide's openssl line for a throwaway certificate pair ("Try it offline"). */
+function certCommand(): string {
+  const block = /```sh\n(mkdir -p certs[\s\S]*?)```/.exec(MARKDOWN);
+  if (!block) throw new Error(`${GUIDE}: no sh block making certs/`);
+  return block[1]!;
+}
+
+let sim: Simulator;
+let simUrl: string;
+let closeSim: () => Promise<void>;
+let redis: TestRedis;
+
+beforeAll(async () => {
+  redis = await createTestRedis('docs-pay-v2');
+  sim = createSimulator({
+    apps: [{ appid: APPID, secret: SECRET, type: 'mp' }],
+    merchants: [{ mchid: MCHID, key: KEY, appid: APPID, name: 'Tea Shop' }],
+  });
+  ({ url: simUrl, close: closeSim } = await sim.listen());
+});
+afterAll(async () => {
+  await sim.pay.settled();
+  await closeSim();
+  // What the program stored under the default prefix for this merchant: the notify marks.
+  for await (const keys of redis.client.scanIterator({ MATCH: `wxauth:wxpay:${MCHID}:*`, COUNT: 500 })) {
+    const batch = ([] as string[]).concat(keys as string | string[]);
+    if (batch.length) await redis.client.del(batch);
+  }
+  await redis.close();
+});
+
+describe('docs/pay-v2.md: the quick start and its recipes, against the simulator', () => {
+  let shop: RunningProgram;
+  let browser: Browser;
+  let dir: string;
+  const db = () => JSON.parse(readFileSync(path.join(dir, 'orders.json'), 'utf8')) as Db;
+  const events = (prefix: string) => db().events.filter((e) => e.startsWith(prefix));
+  const setTotal = (id: string, total: number) => {
+    const d = db();
+    d.orders[id]!.total = total;
+    writeFileSync(path.join(dir, 'orders.json'), JSON.stringify(d));
+  };
+
+  beforeAll(async () => {
+    dir = path.join(CACHE, 'shop');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    execFileSync('sh', ['-c', certCommand()], { cwd: dir, stdio: 'pipe' });
+    writeFileSync(path.join(dir, 'db.ts'), DB);
+    const ids = ['V2T1', 'V2T2', 'V2T3', 'V2N1', 'V2R1'];
+    const data: Db = { orders: Object.fromEntries(ids.map((id) => [id, { id, title: `Tea ${id}`, total: 100, state: 'NOTPAY' }])), events: [] };
+    writeFileSync(path.join(dir, 'orders.json'), JSON.stringify(data));
+
+    const program = programOf(RUN.map((n) => snippetNamed(snippets, n)), snippets);
+    const bundle = await bundleProgram('shop', program, { dir, alias: LIB });
+    const port = await freePort();
+    shop = await startProgram(bundle, {
+      cwd: dir,
+      port,
+      env: {
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        WECHAT_SIMULATOR_URL: simUrl,
+        WX_APPID: APPID,
+        WX_SECRET: SECRET,
+        COOKIE_SECRET: 'cookie-secret-for-the-guide-0123456789',
+        BASE_URL: `http://127.0.0.1:${port}`,
+        WX_PAY_MCHID: MCHID,
+        WX_PAY_KEY: KEY,
+        PORT: String(port),
+      },
+    });
+    browser = new Browser(shop.url, simUrl, WECHAT_UA);
+    // The mp login inside WeChat (snsapi_base, silent), which gives the openid JSAPI needs.
+    await browser.visit('/oauth/wechat/login?action=mp&next=/');
+  }, 60_000);
+  afterAll(async () => {
+    await sim.pay.settled();
+    await shop?.stop();
+  });
+
+  /** JSAPI through the quick start's route: the signed bridge parameters. */
+  const checkout = async (id: string) => {
+    const res = await browser.post(`/orders/${id}/pay`, {}, 'json');
+    expect(res.status).toBe(200);
+    return res.body as Record<string, string>;
+  };
+  const prepayIdOf = (params: Record<string, string>) => params.package!.slice('prepay_id='.length);
+
+  test('quick start: the JSAPI route answers MD5-signed parameters for the logged-in payer; the notify, delivered three times, marks the order paid once', async () => {
+    const params = await checkout('V2T1');
+    expect(params).toMatchObject({ appId: APPID, signType: 'MD5', package: expect.stringMatching(/^prepay_id=wx/) });
+    const { paySign, ...signed } = params;
+    expect(paySign).toBe(signPay(signed, KEY));
+    const prepayId = prepayIdOf(params);
+    expect(sim.pay.order(prepayId)).toMatchObject({ outTradeNo: 'V2T1', totalFee: 100, tradeType: 'JSAPI', openid: sim.openidOf(APPID, 'alice') });
+
+    const { order, deliveries } = await sim.pay.payOrder(prepayId);
+    expect(deliveries.length).toBe(3);
+    expect(deliveries.every((d) => d.ok)).toBe(true);
+    expect(db().orders.V2T1).toMatchObject({ state: 'PAID', transactionId: order.transactionId });
+    expect(events('paid V2T1')).toEqual([`paid V2T1 ${order.transactionId}`]);
+  });
+
+  test('quick start: without a login the JSAPI route starts one instead of placing an order', async () => {
+    const res = await request(shop.url).post('/orders/V2T2/pay').set('User-Agent', WECHAT_UA);
+    expect(res.status).toBe(302);
+    expect(sim.pay.orderByTradeNo('V2T2', MCHID)).toBeUndefined();
+  });
+
+  test("quick start: amountOf refuses a notify whose amount is not the order's, on every delivery", async () => {
+    const prepayId = prepayIdOf(await checkout('V2T3'));
+    setTotal('V2T3', 90); // the order changed after the payer was asked for 100
+    const { deliveries } = await sim.pay.payOrder(prepayId);
+    expect(deliveries.length).toBeGreaterThan(1);
+    expect(deliveries.some((d) => d.ok)).toBe(false);
+    expect(db().orders.V2T3!.state).toBe('NOTPAY');
+    expect(events('paid V2T3')).toEqual([]);
+  });
+
+  test('quick start: a notify signed with another key is refused with FAIL and not processed', async () => {
+    const fields: Record<string, string> = {
+      appid: APPID, mch_id: MCHID, nonce_str: 'n0nce', result_code: 'SUCCESS', return_code: 'SUCCESS', openid: sim.openidOf(APPID, 'alice'),
+      trade_type: 'JSAPI', bank_type: 'OTHERS', total_fee: '100', cash_fee: '100', transaction_id: '4200000000000000000000000001', out_trade_no: 'V2T2', time_end: '20250101120000',
+    };
+    const forged = buildPayXml({ ...fields, sign: signPay(fields, 'another0merchant0key000000000032') });
+    const res = await request(shop.url).post('/wxpay/pay/callback').type('text/xml').send(forged);
+    expect(res.text).toMatch(/<return_code><!\[CDATA\[FAIL\]\]><\/return_code>/);
+    expect(db().orders.V2T2!.state).toBe('NOTPAY');
+    expect(events('paid V2T2')).toEqual([]);
+  });
+
+  test('Native: a weixin:// code_url; the polled state and the orderQuery check turn to PAID / SUCCESS after the payer scanned and paid', async () => {
+    const res = await request(shop.url).post('/orders/V2N1/native');
+    expect(res.status).toBe(200);
+    expect(res.body.codeUrl).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+    const order = sim.pay.orderByTradeNo('V2N1', MCHID)!;
+    expect(order).toMatchObject({ tradeType: 'NATIVE', totalFee: 100 });
+    expect((await request(shop.url).get('/orders/V2N1')).body).toEqual({ state: 'NOTPAY' });
+    expect((await request(shop.url).post('/orders/V2N1/check')).body).toEqual({ tradeState: 'NOTPAY' });
+
+    const { deliveries } = await sim.pay.payOrder(order.prepayId, { user: 'bob' });
+    expect(deliveries.every((d) => d.ok)).toBe(true);
+    expect((await request(shop.url).get('/orders/V2N1')).body).toEqual({ state: 'PAID' });
+    expect((await request(shop.url).post('/orders/V2N1/check')).body).toEqual({ tradeState: 'SUCCESS' });
+    expect(db().orders.V2N1!.transactionId).toBe(sim.pay.order(order.prepayId)!.transactionId);
+  });
+
+  test('refund: the route refunds a paid order with the certificate loaded from certs/; the refund notify marks it refunded once', async () => {
+    const prepayId = prepayIdOf(await checkout('V2R1'));
+    await sim.pay.payOrder(prepayId);
+    const res = await browser.post('/orders/V2R1/refund', {}, 'json');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ refundId: expect.stringMatching(/\S/) });
+    await sim.pay.settled();
+    expect(sim.pay.refundsOf(prepayId)).toEqual([expect.objectContaining({ outRefundNo: 'V2R1-R1', refundFee: 100, refundId: res.body.refundId })]);
+    expect(sim.pay.order(prepayId)!.state).toBe('REFUND');
+    expect(db().orders.V2R1!.state).toBe('REFUNDED');
+    expect(events('refunded V2R1')).toEqual(['refunded V2R1 V2R1-R1']);
+    expect((await browser.post('/orders/V2R1/refund', {}, 'json')).status).toBe(404);
+  });
+});
