@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { WxAuthError, type ErrorCode } from '../errors';
 import { BUSY_ERRCODES, errcodeToError } from './errcodes';
 import { resolveEndpoints, type Endpoints } from './endpoints';
@@ -42,6 +42,12 @@ export interface CallOptions {
    * instance's `transformResponse` (a user's own too), which would parse the answer first.
    */
   int64Fields?: ReadonlySet<string>;
+}
+
+/** The bytes of a binary answer (`apiPostBinary`) and the Content-Type they came with. */
+export interface BinaryAnswer {
+  bytes: Buffer;
+  contentType: string;
 }
 
 /** A JSON body from WeChat's API host: any fields, maybe an errcode. */
@@ -130,6 +136,49 @@ export class WechatClient {
   }
 
   /**
+   * POST JSON to the `api` host for an answer that is bytes on success (a mini-program code
+   * image) and WeChat's JSON error otherwise, both with HTTP 200. The bytes are returned only when
+   * the Content-Type AND the body agree (`isBinary`): a JSON error is never handed out as an
+   * image, whatever its label says. An errcode becomes a `WxAuthError` as in `apiPost`.
+   */
+  async apiPostBinary(
+    path: string,
+    params: Record<string, string>,
+    body: unknown,
+    isBinary: (bytes: Buffer, contentType: string) => boolean,
+    options: CallOptions = {},
+  ): Promise<BinaryAnswer> {
+    const config: AxiosRequestConfig = {
+      method: 'POST',
+      url: this.endpoints.api + path,
+      params,
+      data: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' },
+      responseType: 'arraybuffer',
+      // A user's instance may parse JSON first: keep the bytes as they came.
+      transformResponse: [(data: unknown) => data],
+    };
+    this.remember(params, body);
+    const fallback = options.errorCode ?? 'wechat_error';
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.send(config);
+      const bytes = asBytes(response.data) ?? Buffer.from(typeof response.data === 'string' ? response.data : '', 'utf8');
+      const contentType = headerText(response.headers, 'content-type');
+      if (isBinary(bytes, contentType)) return { bytes, contentType };
+      // Not the image: WeChat's JSON error (or something that is not WeChat's API at all).
+      const answer = jsonBody(bytes);
+      const errcode = typeof answer.errcode === 'number' ? answer.errcode : Number(answer.errcode ?? 0);
+      if (!errcode) throw new WxAuthError('network_error', 'WeChat answered neither the image nor an error', { status: 502 });
+      if (BUSY_ERRCODES.has(errcode) && options.idempotent && attempt < this.busyRetries) {
+        await this.sleep(this.backoffMs * 2 ** attempt);
+        continue;
+      }
+      const errmsg = typeof answer.errmsg === 'string' ? this.scrub(answer.errmsg, params, body) : undefined;
+      throw errcodeToError(errcode, errmsg, fallback);
+    }
+  }
+
+  /**
    * Send and return the raw text body (status < 400). The Pay client uses this for XML, with its
    * own `httpsAgent` when a merchant certificate is needed.
    */
@@ -144,6 +193,11 @@ export class WechatClient {
 
   /** Send; the answer's `data` as the instance delivered it (status < 400). */
   private async request(config: AxiosRequestConfig): Promise<unknown> {
+    return (await this.send(config)).data;
+  }
+
+  /** Send; the whole answer (status < 400), transport failures as a `WxAuthError`. */
+  private async send(config: AxiosRequestConfig): Promise<AxiosResponse<unknown>> {
     let response;
     try {
       response = await this.axios.request<unknown>({ ...this.perRequest, ...config });
@@ -154,7 +208,7 @@ export class WechatClient {
       throw networkError(error);
     }
     if (response.status >= 400) throw httpStatusError(response.status);
-    return response.data;
+    return response;
   }
 
   private async callJson<T extends WechatJson>(config: AxiosRequestConfig, params: Record<string, string>, sent: unknown, options: CallOptions): Promise<T> {
@@ -221,6 +275,14 @@ function asBytes(data: unknown): Buffer | undefined {
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return undefined;
+}
+
+/** One header as text ('' when absent), from axios's headers object or a plain record. */
+function headerText(headers: unknown, name: string): string {
+  if (!headers || typeof headers !== 'object') return '';
+  const h = headers as { get?: (n: string) => unknown } & Record<string, unknown>;
+  const value = typeof h.get === 'function' ? h.get(name) : (h[name] ?? h[name.toLowerCase()]);
+  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : '';
 }
 
 function isJsonObject(value: unknown): value is WechatJson {
