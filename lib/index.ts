@@ -32,6 +32,8 @@ export type { WxConfig } from './jssdk/script';
 // ── Server APIs (client) ────────────────────────────────────────────────────
 export type { ApiClient, TemplateMessage } from './client/types';
 export { tplData, type TemplateField, type TplDataOptions } from './client/template';
+export type { SubscribeApi, SubscribeMessage, SubscribeNotice, MiniprogramState, SubscribeLang } from './client/subscribe-api';
+export { VALUE_RULES as MESSAGE_VALUE_RULES, valueTypeOf as messageValueTypeOf, type ValueType as MessageValueType, type ValueRule as MessageValueRule, type MessageValue } from './client/message-values';
 
 // ── Mini program and native ─────────────────────────────────────────────────
 export { decryptMiniProgramData, checkRawDataSignature, type MiniProgramEncrypted, type MiniProgramData } from './miniprogram/crypto';
@@ -74,3 +76,4 @@ export type {
   SubscribeMsgItem, SubscribeMsgPopupEvent, SubscribeMsgChangeEvent, SubscribeMsgSentEvent, MediaCheckEvent, Reply, NewsArticle, MessageHandler, MessageRegistry,
 } from './messages/types';
 export type { MpOptions } from './options';
+export type { CustomApi, CustomMessage } from './client/custom-api';

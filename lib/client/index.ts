@@ -6,6 +6,7 @@ import { collectCredentials, defaultAppid, requireCredentials } from './credenti
 import { fetchAccessToken, fetchJsapiTicket, type Fetched } from './fetch';
 import type { ClientCore } from './core';
 import { templateApi } from './template-api';
+import { customApi } from './custom-api';
 import { subscribeApi } from './subscribe-api';
 import { phoneApi } from './phone-api';
 import { securityApi } from './security-api';
@@ -17,6 +18,7 @@ import { SharedCache, type SharedCacheTuning } from './token-cache';
 import type { ApiClient } from './types';
 
 export type { ApiClient, TemplateMessage } from './types';
+export type { CustomApi, CustomMessage } from './custom-api';
 export { tplData, type TemplateField, type TplDataOptions } from './template';
 export type { MiniprogramState, SubscribeApi, SubscribeLang, SubscribeMessage, SubscribeNotice } from './subscribe-api';
 export type { SharedCacheTuning } from './token-cache';
@@ -121,6 +123,7 @@ export function createApiClient(ctx: WxContext, options: ResolvedOptions, tuning
     },
     // Each group of server APIs, built on the shared token (see core.ts).
     ...templateApi(core),
+    ...customApi(core),
     ...subscribeApi(core),
     ...phoneApi(core),
     ...securityApi(core),

@@ -1,4 +1,5 @@
 import type { TemplateApi } from './template-api';
+import type { CustomApi } from './custom-api';
 import type { SubscribeApi } from './subscribe-api';
 import type { PhoneApi } from './phone-api';
 import type { SecurityApi } from './security-api';
@@ -11,7 +12,7 @@ import type { ShippingApi } from './shipping-api';
  * `router.client`: the shared basic access token, jsapi_ticket and the server APIs that use them.
  * Each group of APIs is its own interface, in its own `*-api.ts` file.
  */
-export interface ApiClient extends TemplateApi, SubscribeApi, QrcodeApi, PhoneApi, SecurityApi, WxacodeApi, LinksApi {
+export interface ApiClient extends TemplateApi, CustomApi, SubscribeApi, QrcodeApi, PhoneApi, SecurityApi, WxacodeApi, LinksApi {
   /** The shipping-info service of a mini program (发货信息管理). */
   readonly shipping: ShippingApi;
   /** The basic access token of `appid` (default: the JSSDK / mp app), from the shared cache. */

@@ -23,6 +23,10 @@ import { wxaSecurityRoutes } from './api/wxa-security';
 import { SimWxa } from './api/wxa-state';
 import { qrcodeRoutes } from './api/qrcode';
 import { SimQrcodes } from './api/qrcodes';
+import { customMessageRoutes, SimCustomMessages } from './api/custom-message';
+import { SimMessagePush } from './phone/push';
+import { phoneConsoleRoutes } from './phone/console';
+import { phoneScanRoutes, scanQrcode } from './phone/scan';
 import { wxacodeRoutes } from './api/wxacode';
 import { linkRoutes } from './api/links';
 import { SimWxacodes } from './api/wxacode-state';
@@ -38,6 +42,7 @@ export type {
   IssueCodeOptions,
   SentTemplate,
   SimApp,
+  SimMessageEndpoint,
   SimAppType,
   SimFaults,
   SimLogEntry,
@@ -102,6 +107,14 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const qrcodes = new SimQrcodes(() => state.now());
   resetHooks.push(() => qrcodes.reset());
   app.use(qrcodeRoutes(state, qrcodes));
+  // The message server's phone side: pushMessage and its console page, customer-service messages (lib/simulator/phone/).
+  const customs = new SimCustomMessages(() => state.now());
+  resetHooks.push(() => customs.reset());
+  const pushes = new SimMessagePush(state, customs, apps);
+  app.use(customMessageRoutes(state, customs));
+  app.use(phoneConsoleRoutes(state, apps, pushes));
+  // The phone that scans a follow QR code (lib/simulator/phone/scan.ts): the showqrcode image opens it.
+  app.use(phoneScanRoutes(state, qrcodes, pushes));
   // Mini-program codes and links (lib/simulator/api/wxacode.ts, links.ts) and the shipping-info
   // service over the v3 host's paid mini-program orders (api/shipping.ts; payV3 is mounted below).
   const wxacodes = new SimWxacodes(() => state.now());
@@ -156,6 +169,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     wxa,
     now: () => state.now(),
     qrcodes,
+    connectMessages: (appid, endpoint) => pushes.connect(appid, endpoint),
+    pushMessage: (appid, input) => pushes.push(appid, input),
+    scanQrcode: (input) => scanQrcode(state, qrcodes, pushes, input),
+    sentCustomMessages: customs.sent,
     wxacodes,
     shipping,
     pay: undefined as unknown as Simulator['pay'],
@@ -210,6 +227,9 @@ export { createSimMerchantV3, type SimMerchantV3Keys } from './pay-v3/merchants'
 export { WECHAT_NOTIFY_RETRY_DELAYS_MS } from './pay-v3/notify';
 export type { SentSubscribe, SimSubscribeInput } from './api/subscriptions';
 export type { SimQrcode, SimQrcodes } from './api/qrcodes';
+export type { SentCustomMessage } from './api/custom-message';
+export type { SimPushInput, SimPushResult, SimPushAttempt } from './phone/push';
+export type { SimScanInput } from './phone/scan';
 export type { SimLink, SimWxacode, SimWxacodes } from './api/wxacode-state';
 export type { SimParcel, SimShipment, SimShipping } from './api/shipping-state';
 export type { IssuePhoneCodeOptions, SimWxa, SimTextCheck, SimMediaCheck, SimVerdict } from './api/wxa-state';

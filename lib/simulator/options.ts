@@ -10,6 +10,15 @@ const appSchema = z.strictObject({
   name: z.string().optional(),
   redirectDomains: z.array(z.string().min(1)).optional(),
   unionid: z.boolean().optional(),
+  // The message server sim.pushMessage posts to (lib/simulator/phone/push.ts).
+  messages: z
+    .strictObject({
+      url: z.string().regex(/^https?:\/\//, 'must be an http(s) URL'),
+      token: z.string().min(1, 'must not be empty'),
+      encodingAESKey: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be 43 letters or digits').optional(),
+      mode: z.enum(['plain', 'compat', 'safe']),
+    })
+    .optional(),
 });
 
 // Merchants keep extra fields: the v3 host checks `v3` itself. `key` (v2) is optional when `v3` is given.

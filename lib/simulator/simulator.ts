@@ -1,12 +1,15 @@
 import type { Express } from 'express';
 import type { SimQrcodes } from './api/qrcodes';
+import type { SentCustomMessage } from './api/custom-message';
+import type { SimPushInput, SimPushResult } from './phone/push';
+import type { SimScanInput } from './phone/scan';
 import type { SimShipping } from './api/shipping-state';
 import type { SentSubscribe, SimSubscribeInput } from './api/subscriptions';
 import type { SimWxacodes } from './api/wxacode-state';
 import type { IssuePhoneCodeOptions, SimWxa } from './api/wxa-state';
 import type { SimPayHost } from './pay-host';
 import type { SimPayV3 } from './pay-v3/host';
-import type { IssueCodeOptions, SentTemplate, SimApp, SimFaults, SimLogEntry, SimMerchant, SimServer } from './types';
+import type { IssueCodeOptions, SentTemplate, SimApp, SimFaults, SimLogEntry, SimMerchant, SimMessageEndpoint, SimServer } from './types';
 
 /** The pay host's handle (orders, cashier, notifies), as `lib/simulator/pay-host.ts` defines it. */
 export type SimPay = SimPayHost;
@@ -65,6 +68,22 @@ export interface Simulator {
   now(): number;
   /** Parametric QR codes issued by `/cgi-bin/qrcode/create`, and who follows which official account. */
   readonly qrcodes: SimQrcodes;
+  /** Set where an official account receives messages (its 服务器配置: URL, Token, EncodingAESKey, mode). */
+  connectMessages(appid: string, endpoint: SimMessageEndpoint): void;
+  /**
+   * A user sends the official account a message or an event, as WeChat delivers it: signed,
+   * encrypted per mode, posted again (freshly signed, same MsgId / CreateTime) after 5 s without an
+   * answer, 3 times at most; resolves with every attempt and the passive reply, decrypted and verified.
+   */
+  pushMessage(appid: string, input: SimPushInput): Promise<SimPushResult>;
+  /**
+   * A user scans a parametric QR code (`ticket`): `as: 'follow'` (default) follows the account and
+   * sends `subscribe` with `qrscene_<scene>`, `'already'` sends `SCAN` with the scene — through
+   * `pushMessage`, to the account's message URL. The phone page `/sim/phone/scan` does the same.
+   */
+  scanQrcode(input: SimScanInput): Promise<SimPushResult>;
+  /** Customer-service messages accepted by `/cgi-bin/message/custom/send`. */
+  readonly sentCustomMessages: SentCustomMessage[];
   /**
    * A fresh phone code, as the mini program's `<button open-type="getPhoneNumber">` hands it over
    * (`e.detail.code`): single use, 5 minutes, for `getuserphonenumber`.

@@ -41,6 +41,23 @@ export interface SimApp {
   redirectDomains?: string[];
   /** Whether the app is bound to an open-platform account, i.e. responses carry `unionid`. Default true. */
   unionid?: boolean;
+  /**
+   * An official account's message server (服务器配置): where `sim.pushMessage` posts the users'
+   * messages and events. Also settable later with `sim.connectMessages(appid, …)` (the URL of an
+   * app on a random port is known only once it listens).
+   */
+  messages?: SimMessageEndpoint;
+}
+
+/** Where an official account receives its messages, as set in its 服务器配置. */
+export interface SimMessageEndpoint {
+  /** The full URL WeChat posts to, e.g. `http://127.0.0.1:3000/wechat/message`. */
+  url: string;
+  token: string;
+  /** Required in `compat` and `safe` mode. */
+  encodingAESKey?: string;
+  /** `safe` sends only `<Encrypt>`; `compat` the plaintext fields and `<Encrypt>`; `plain` the plaintext. */
+  mode: 'plain' | 'compat' | 'safe';
 }
 
 /** A WeChat Pay merchant for the pay host (`lib/simulator/pay-host.ts`). Extra fields are kept as given. */
