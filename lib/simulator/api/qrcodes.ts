@@ -39,9 +39,10 @@ export class SimQrcodes {
     return code && code.expiresAt > this.now() ? code : undefined;
   }
 
-  /** The QR code behind `ticket`, expired or not (the phone page tells the two apart). */
-  find(ticket: string | undefined): SimQrcode | undefined {
-    return ticket ? this.tickets.get(ticket) : undefined;
+  /** Every QR code valid now, newest first (the phone page's list). */
+  validCodes(): SimQrcode[] {
+    const now = this.now();
+    return [...this.tickets.values()].filter((c) => c.expiresAt > now).reverse();
   }
 
   follows(appid: string, user: string): boolean {
