@@ -135,7 +135,7 @@ export async function runOnce(store: Store, key: string, options: OnceOptions, f
     if (outcome === 'ran') await waitDurable(store, onceKey, options, logger, 'done mark');
     return outcome;
   } catch {
-    // The work is done and the reply is SUCCESS (see "Notifies" in the README): keep the lease
+    // The work is done and the reply is SUCCESS (see "Notifies: exactly once" in docs/pay-v2.md): keep the lease
     // and retry the mark in the background, so a Redis that fails over in a few seconds still
     // gets it and WeChat's repeat finds it. Given up after lockSeconds, as the lease would be.
     if (lease.lost) return 'ran_lease_lost';

@@ -4,12 +4,16 @@ import { payV3OptionsSchema, type PayV3Options } from './v3/options';
 
 /** The merchant certificate for refunds and red packets (mutual TLS). */
 export type PayCertificate =
-  /** `apiclient_cert.p12` contents; the passphrase defaults to the mch_id, as WeChat issues it. */
+  /**
+   * `apiclient_cert.p12` contents; the passphrase defaults to the mch_id, as WeChat issues it.
+   * An older RC2-40 encrypted one cannot be read by OpenSSL 3 (Node ≥ 17) without its legacy
+   * provider: give the PEM pair instead, or convert it (docs/pay-v2.md, the merchant certificate).
+   */
   | { pfx: Buffer; passphrase?: string }
-  /** PEM `apiclient_cert.pem` and `apiclient_key.pem`. */
+  /** PEM `apiclient_cert.pem` and `apiclient_key.pem` (or one converted file holding both, given as each). */
   | { cert: string | Buffer; key: string | Buffer };
 
-/** How payment notifies are processed once (see "Notifies" in the README). */
+/** How payment notifies are processed once (see "Notifies: exactly once" in docs/pay-v2.md). */
 export interface PayNotifyOptions {
   /**
    * How long one process may hold a notify while its handler runs, in seconds; a crashed holder
