@@ -11,7 +11,7 @@ import { PayCaller } from './client';
 import { PayNotifier } from './notify';
 import { payOptionsSchema, type PayConfig, type PayOptions } from './options';
 import { payApiWithoutV2, v3NotConfigured } from './v3/only';
-import { createPayV3Api, type PayV3Api } from './v3/pay';
+import { createPayV3Api, type PayV3Api, type PayV3ShippingTarget } from './v3/pay';
 import { verifyPay, type PayParams } from './sign';
 import type {
   AppPayParams,
@@ -72,8 +72,8 @@ export interface PayApi {
 }
 
 /** The core behind `router.pay`: no Express here. */
-export function createPayApi(ctx: WxContext, config: PayConfig, baseUrl?: string): PayApi {
-  const v3 = config.v3 ? createPayV3Api(ctx, { ...config, v3: config.v3 }, baseUrl) : undefined;
+export function createPayApi(ctx: WxContext, config: PayConfig, baseUrl?: string, shipping?: PayV3ShippingTarget): PayApi {
+  const v3 = config.v3 ? createPayV3Api(ctx, { ...config, v3: config.v3 }, baseUrl, shipping) : undefined;
   if (!config.key) return payApiWithoutV2(ctx, v3!);
   const options = config as PayOptions;
   const caller = new PayCaller(ctx, options);

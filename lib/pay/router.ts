@@ -5,6 +5,7 @@ import { NOTIFY_MAX_BYTES } from './notify';
 import { createPayApi, type PayApi } from './pay';
 import { mountPayV3 } from './v3/router';
 import type { NotifyReply } from './types';
+import type { ShippingUploadInput } from '../client/shipping';
 import { buildPayXml } from './xml';
 
 export type { PayApi } from './pay';
@@ -18,7 +19,10 @@ export type { PayApi } from './pay';
 export function mountPay(router: Router, deps: SurfaceDeps): PayApi {
   // Default notify URLs need the full public path: origin, any proxy prefix, and where we are mounted.
   const { baseUrl, mountPath = '' } = deps.options;
-  const api = createPayApi(deps.ctx, deps.options.pay!, baseUrl ? stripTrailingSlashes(baseUrl) + mountPath : undefined);
+  // pay.v3.autoShipVirtualGoods uploads through the mini program's shared token (router.client).
+  const mini = deps.options.miniprogram?.appid;
+  const shipping = mini ? { miniprogramAppid: mini, upload: (input: ShippingUploadInput) => deps.client.shipping.upload(input, mini) } : undefined;
+  const api = createPayApi(deps.ctx, deps.options.pay!, baseUrl ? stripTrailingSlashes(baseUrl) + mountPath : undefined, shipping);
   // v3 notifies (`/wxpay/v3/…`): their own routes, reading the raw body themselves.
   if (deps.options.pay!.v3) mountPayV3(router, api.v3, deps.ctx.logger);
   const raw = express.raw({ type: () => true, limit: NOTIFY_MAX_BYTES });

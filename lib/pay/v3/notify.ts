@@ -44,6 +44,8 @@ export interface PayV3NotifySettings {
   /** The AppIDs whose payments are ours (`pay.appid` and `pay.v3.appids`). */
   appids: ReadonlySet<string>;
   once: OnceOptions;
+  /** Told about each payment whose handler has succeeded (now or before), after it: `pay.v3.autoShipVirtualGoods`. Must not throw. */
+  afterPaid?: (transaction: PayV3Transaction, meta: Record<string, unknown>) => void;
 }
 
 /**
@@ -143,6 +145,14 @@ export class PayV3Notifier {
       }
       await handler(t, type);
     });
+    // The handler succeeded (now, or on an earlier delivery): what follows it cannot fail the notify.
+    if (outcome !== 'busy' && this.settings.afterPaid) {
+      try {
+        this.settings.afterPaid(t, { ...meta });
+      } catch {
+        // Never un-acknowledge a handled payment.
+      }
+    }
     return this.outcomeReply(outcome, meta);
   }
 

@@ -2,6 +2,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { WxAuthError } from '../../errors';
 import { fields } from '../../validate';
+import type { AutoShipVirtualGoodsOptions } from './auto-ship';
 import { privateKeyOf, publicKeyOf } from './crypto';
 
 /**
@@ -36,6 +37,13 @@ export interface PayV3Options {
    * (`refund` / `transfer` for those notifies). Default `<baseUrl><mountPath>/wxpay/v3/:type/callback`.
    */
   notifyUrl?: string;
+  /**
+   * After a mini-program payment's notify was handled (your `onNotify` succeeded), record its
+   * shipping as virtual goods (`logisticsType: 3`) with WeChat's shipping-info service, in the
+   * background, once per payment. Needs `miniprogram` (its appid in `pay.appid` or `pay.v3.appids`).
+   * For payments of a mini program that sells services or digital goods; off by default.
+   */
+  autoShipVirtualGoods?: AutoShipVirtualGoodsOptions;
 }
 
 /** The keys of `pay.v3`, parsed once at construction. */
@@ -93,6 +101,18 @@ export const payV3OptionsSchema = z
       .optional(),
     appids: z.array(fields.appid).max(64).optional(),
     notifyUrl: fields.url.refine((v) => !v.includes('?') && !v.includes('#'), 'must not have a query string (WeChat refuses one)').optional(),
+    autoShipVirtualGoods: z
+      .strictObject({
+        itemDesc: z.union(
+          [
+            z.string().min(1, 'must not be empty').refine((v) => [...v].length <= 120, 'must be at most 120 characters'),
+            z.custom<(t: never) => string>((v) => typeof v === 'function'),
+          ],
+          { error: 'must be a text of at most 120 characters or a function of the transaction' },
+        ),
+        retryDelaysMs: z.array(z.number().int().min(0).max(3_600_000)).max(10).optional(),
+      })
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (!!v.publicKeyId !== !!v.publicKey) {

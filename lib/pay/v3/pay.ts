@@ -6,6 +6,9 @@ import { PayV3Calls } from './api';
 import { PayV3Bills } from './bills';
 import { PayV3Caller } from './http';
 import { PayV3Notifier } from './notify';
+import { AutoShipper } from './auto-ship';
+import type { OnceOptions } from '../once';
+import type { ShippingUploadInput } from '../../client/shipping';
 import { loadPayV3Keys, type PayV3Options } from './options';
 import { PayV3Transfers } from './transfer';
 import type {
@@ -25,6 +28,7 @@ import type {
   PayV3TradeBillInput,
   PayV3TransferHandler,
   PayV3TransferInput,
+  PayV3Transaction,
 } from './types';
 
 /** WeChat Pay v3, as `router.pay.v3` and `createPay(config).v3`. Every answer is verified before it resolves. */
@@ -61,6 +65,11 @@ export interface PayV3Api {
   handleNotify(request: PayV3NotifyRequest, type?: string): Promise<PayV3NotifyReply>;
   /** The notify URL prepay uses for orders of `type` (`refund`, `transfer` for those). */
   notifyUrlFor(type?: string): string | undefined;
+  /**
+   * Resolves when every background upload of `pay.v3.autoShipVirtualGoods` started in this
+   * process has finished (shipped, or given up and logged): await it on shutdown. Resolves at once without the option.
+   */
+  settleAutoShipping(): Promise<void>;
 }
 
 /** What `createPayV3Api` needs from `pay`. */
@@ -73,8 +82,14 @@ export interface PayV3Config {
   ca?: string | Buffer;
 }
 
+/** What `pay.v3.autoShipVirtualGoods` ships with: the mini program and `client.shipping.upload` (from `wxauth()`). */
+export interface PayV3ShippingTarget {
+  miniprogramAppid: string;
+  upload(input: ShippingUploadInput): Promise<void>;
+}
+
 /** The core behind `router.pay.v3`: no Express here. `baseUrl` is `<baseUrl><mountPath>`. */
-export function createPayV3Api(ctx: WxContext, pay: PayV3Config, baseUrl?: string): PayV3Api {
+export function createPayV3Api(ctx: WxContext, pay: PayV3Config, baseUrl?: string, shipping?: PayV3ShippingTarget): PayV3Api {
   const keys = loadPayV3Keys(pay.v3);
   const appids = new Set([pay.appid, ...(pay.v3.appids ?? [])]);
   const caller = new PayV3Caller(ctx, pay.mchid, keys, pay.ca ? createCaAgent(pay.ca) : undefined);
@@ -87,10 +102,13 @@ export function createPayV3Api(ctx: WxContext, pay: PayV3Config, baseUrl?: strin
   const bills = new PayV3Bills(caller);
   const transfers = new PayV3Transfers(caller, calls, pay.appid);
   const n = pay.notify ?? {};
+  const once = { lockSeconds: n.lockSeconds ?? 120, waitMs: n.waitMs ?? 5000, rememberSeconds: Math.round((n.rememberDays ?? 30) * 86400), ...(n.durableMarks ? { durable: n.durableMarks } : {}), now: ctx.now, logger: ctx.logger };
+  const shipper = pay.v3.autoShipVirtualGoods ? autoShipper(ctx, pay, appids, once, shipping) : undefined;
   const notifier = new PayV3Notifier(ctx, keys, {
     mchid: pay.mchid,
     appids,
-    once: { lockSeconds: n.lockSeconds ?? 120, waitMs: n.waitMs ?? 5000, rememberSeconds: Math.round((n.rememberDays ?? 30) * 86400), ...(n.durableMarks ? { durable: n.durableMarks } : {}), now: ctx.now, logger: ctx.logger },
+    once,
+    ...(shipper ? { afterPaid: (t: PayV3Transaction, meta: Record<string, unknown>) => shipper.afterHandled(t, meta) } : {}),
   });
   const appidOf = (appid: string | undefined) => {
     if (appid !== undefined && !appids.has(appid)) throw new WxAuthError('args_error', '"appid" must be pay.appid or one of pay.v3.appids (its notifies would be refused)', { field: 'appid' });
@@ -120,6 +138,24 @@ export function createPayV3Api(ctx: WxContext, pay: PayV3Config, baseUrl?: strin
     onTransferNotify: (handler) => (notifier.onTransferNotify(handler), api),
     handleNotify: (request, type = 'pay') => notifier.handle(request, type),
     notifyUrlFor: (type = 'pay') => calls.notifyUrlFor(type),
+    settleAutoShipping: async () => shipper?.settled(),
   };
   return api;
+}
+
+/**
+ * The shipper of `pay.v3.autoShipVirtualGoods`, checked now: it needs `wxauth()`'s mini program
+ * (for its access token) and that mini program's payments must be ours (else their notifies are
+ * refused and nothing would ever be shipped).
+ */
+function autoShipper(ctx: WxContext, pay: PayV3Config, appids: ReadonlySet<string>, once: OnceOptions, shipping: PayV3ShippingTarget | undefined): AutoShipper {
+  const field = 'pay.v3.autoShipVirtualGoods';
+  if (!shipping) {
+    throw new WxAuthError('config_error', `"${field}" needs wxauth() with "miniprogram" configured (createPay() has no mini-program access token)`, { field });
+  }
+  if (!appids.has(shipping.miniprogramAppid)) {
+    throw new WxAuthError('config_error', `"${field}" ships the mini program's payments: add "miniprogram.appid" to "pay.v3.appids" (or make it "pay.appid")`, { field });
+  }
+  // Its own once mark, with a short lease: an upload takes one call to WeChat.
+  return new AutoShipper({ ctx, mchid: pay.mchid, miniprogramAppid: shipping.miniprogramAppid, upload: shipping.upload, once: { ...once, lockSeconds: 60, waitMs: 0 } }, pay.v3.autoShipVirtualGoods!);
 }
