@@ -156,6 +156,7 @@ describe('docs/login.md: mp login with the profile', () => {
     const done = await b.submitSimForm(consent.res, consent.url, { decision: 'approve', user: 'bob' });
     expect(done.url).toBe(`${app.url}/me`);
     expect(done.res.text).toBe('hello Bob');
+    expect(done.res.headers['content-type']).toMatch(/^text\/plain/); // a nickname is never HTML
     // Logged in: /me answers without another round trip to WeChat.
     const calls = sim.sim.calls('/sns/oauth2/access_token');
     expect((await b.get('/me')).text).toBe('hello Bob');
