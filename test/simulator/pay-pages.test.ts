@@ -190,9 +190,10 @@ describe('every page for people carries the simulator icon', () => {
       http().get('/sim/pay/v3/cashier?prepay_id=nope'),
       http().get('/sim/pay/v3/transfer?package=nothing'),
     ];
-    for (const res of await Promise.all(pages)) {
-      expect(res.headers['content-type']).toMatch(/^text\/html/);
-      expect({ path: res.req.path, icon: res.text.includes(ICON) }).toEqual({ path: res.req.path, icon: true });
-    }
+    const answers = await Promise.all(pages);
+    answers.forEach((res, i) => {
+      expect([i, res.headers['content-type']]).toEqual([i, expect.stringMatching(/^text\/html/)]);
+      expect([i, res.text.includes(ICON)]).toEqual([i, true]);
+    });
   });
 });
