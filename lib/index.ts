@@ -41,12 +41,20 @@ export type { PhoneNumber } from './miniprogram/phone';
 export type { PhoneApi } from './client/phone-api';
 export type { SecurityApi, SecurityScene, SecuritySuggest, MsgSecCheckInput, MsgSecCheckResult, MsgSecCheckDetail, MediaCheckInput } from './client/security-api';
 export type { ApiSessionBody } from './native/api-login';
+export type { WxacodeApi, WxacodeInput, WxacodeForPathInput, WxacodeStyle } from './client/wxacode-api';
+export type { EnvVersion } from './client/api-args';
+export type { LinksApi, LinkExpiry, LinkTarget, UrlLinkInput, UrlSchemeInput, ShortLinkInput } from './client/links-api';
+export type {
+  ShippingApi, ShippingUploadInput, ShippingItem, ShippingOrderRef, ShippingOrder, ShippingOrderState, ShippingListInput, ShippingListResult,
+  LogisticsType, DeliveryMode,
+} from './client/shipping-api';
 
 // ── WeChat Pay v3 ───────────────────────────────────────────────────────────
 export { signPayV3, verifyPayV3, decryptPayV3Resource, encryptPayV3Sensitive, type PayV3Key, type PayV3Resource } from './pay/v3/crypto';
 export { PayV3Error } from './pay/v3/errors';
 export type { PayV3Api } from './pay/v3/pay';
 export type { PayV3Options } from './pay/v3/options';
+export type { AutoShipVirtualGoodsOptions } from './pay/v3/auto-ship';
 export type {
   PayV3TradeType, PayV3Json, PayV3PrepayInput, PayV3PrepayResult, PayV3JsapiParams, PayV3AppParams, PayV3OrderRef, PayV3RefundInput,
   PayV3TradeBillInput, PayV3FundFlowBillInput, PayV3SceneReportInfo, PayV3TransferInput, PayV3NotifyReply, PayV3Transaction,
