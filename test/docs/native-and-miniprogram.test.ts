@@ -164,7 +164,7 @@ describe('docs/native-and-miniprogram.md: the backend and its recipes, against t
     expect(ok.body).toMatchObject({ nickname: '小明' });
     expect(ok.body.avatarUrl).toBeUndefined(); // shown only once the wxa_media_check event says pass
     const checks = sim.wxa.textChecks.filter((c) => c.openid === sim.openidOf(APPS.MINI.appid, 'dave'));
-    expect(checks.map((c) => [c.content, c.scene, c.suggest])).toEqual([['forbidden tea', 1, 'risky'], [' 小明 ', 1, 'pass']]);
+    expect(checks.map((c) => [c.content, c.scene, c.suggest])).toEqual([['forbidden tea', 1, 'risky'], ['小明', 1, 'pass']]);
     expect(sim.wxa.mediaChecks).toContainEqual(expect.objectContaining({ mediaUrl: 'https://cdn.example.com/avatars/dave.png', mediaType: 2, openid: sim.openidOf(APPS.MINI.appid, 'dave') }));
   });
 
