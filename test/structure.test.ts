@@ -157,3 +157,22 @@ describe('lib/ as the next reader sees it', () => {
     expect(hits).toEqual([]);
   });
 });
+
+describe('installs', () => {
+  // npm 11 lists every dependency whose install script is not reviewed in package.json
+  // "allowScripts" on each `npm ci`; a new dependency with a script must be approved (true) or
+  // denied (false) there, so a fresh clone's install stays quiet.
+  it('reviews every dependency with an install script in package.json "allowScripts"', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; hasInstallScript?: boolean }> };
+    // An entry is `name`, `name@version` or `name@range`; a scoped name starts with its own `@`.
+    const reviewed = new Set(Object.keys(pkg.allowScripts ?? {}).map((entry) => entry.replace(/(?!^)@.*$/, '')));
+    const unreviewed = Object.entries(lock.packages)
+      .filter(([path, entry]) => path !== '' && entry.hasInstallScript)
+      .map(([path, entry]) => ({ name: path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length), version: entry.version }))
+      .filter(({ name }) => !reviewed.has(name))
+      .map(({ name, version }) => `${name}@${version}`);
+    expect(reviewed.size).toBeGreaterThan(0);
+    expect(unreviewed).toEqual([]);
+  });
+});
