@@ -25,6 +25,7 @@ import * as login from './features/login';
 import * as jssdk from './features/jssdk';
 import * as shop from './features/shop';
 import * as accounts from './features/accounts';
+import * as followLogin from './features/follow-login';
 import { createAccounts } from './features/accounts';
 
 /** How the example is built, beyond its environment. */
@@ -72,7 +73,7 @@ function features(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>): Exa
     options: () => ({ resolveUser: bound.resolveUser }),
     register: (app, router, context) => bound.register(app, router, context),
   };
-  return [login, jssdk, shop, accountFeature];
+  return [login, followLogin, jssdk, shop, accountFeature];
 }
 
 function credentialsFromEnv(env: ExampleEnv): ExampleCredentials {
