@@ -2,7 +2,11 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { MessageAnswer, MessageServerIo } from './server';
 import { MessageServerCore } from './server';
 import type { MessageQuery } from './envelope';
-import type { MessageServerOptions } from './options';
+import { defaultRandomHex } from '../context';
+import { consoleLogger } from '../log';
+import { MemoryStore } from '../store/memory';
+import { validateOptions } from '../validate';
+import { messageServerOptionsSchema, type MessageServerOptions } from './options';
 import type { MessageHandler, MessageRegistry } from './types';
 
 /** The message server: register handlers, mount `handler` at the URL set in the account's server configuration. */
@@ -12,11 +16,20 @@ export interface MessageServer extends MessageRegistry<MessageServer> {
 }
 
 /**
- * A message server for one official account (`appid`), the adapter over `MessageServerCore`.
- * `wxauth({ mp: { messages } })` builds one and mounts it; build your own to mount it elsewhere.
+ * A message server for one account (`appid`): `wxauth({ mp: { messages } })` builds one and mounts
+ * it; build your own for another account or a mini program's message push (the same protocol),
+ * and mount `handler` on your route. Options are checked now (`config_error` naming the field).
+ * `io` defaults: an in-memory store (one process: pass your Redis-backed `Store` for several),
+ * `Date.now`, CSPRNG randomness, the console logger.
  */
-export function createMessageServer(appid: string, options: MessageServerOptions, io: MessageServerIo): MessageServer {
-  const core = new MessageServerCore(appid, options, io);
+export function createMessageServer(appid: string, options: MessageServerOptions, io: Partial<MessageServerIo> = {}): MessageServer {
+  validateOptions(messageServerOptionsSchema, options, 'messages');
+  const core = new MessageServerCore(appid, options, {
+    store: io.store ?? new MemoryStore(),
+    now: io.now ?? Date.now,
+    randomHex: io.randomHex ?? defaultRandomHex,
+    logger: io.logger ?? consoleLogger,
+  });
   const raw = express.raw({ type: () => true, limit: core.maxBytes });
   const handler: RequestHandler = (req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return send(res, core.verifyUrl(queryOf(req)));
