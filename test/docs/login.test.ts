@@ -61,8 +61,8 @@ const browser = (p: RunningProgram, ua = WECHAT_UA) => {
   return b;
 };
 /** What `p` printed, once it contains `text` (a line written just before the answer may arrive just after it). */
-async function printed(p: RunningProgram, text: string): Promise<string> {
-  for (let i = 0; i < 100 && !p.output().includes(text); i++) await new Promise((r) => setTimeout(r, 20));
+async function printedOut(p: RunningProgram, text: string): Promise<string> {
+  for (let i = 0; i < 250 && !p.output().includes(text); i++) await new Promise((r) => setTimeout(r, 20));
   return p.output();
 }
 const alice = () => sim.sim.openidOf(MP.appid, 'alice');
@@ -220,7 +220,7 @@ describe('docs/login.md: the hooks', () => {
     const { url, res } = await b.visit('/profile');
     expect(url).toBe(`${app.url}/profile`);
     expect(res.body).toMatchObject({ openid: alice() });
-    expect(await printed(app, `login: ${alice()}`)).toContain(`login: ${alice()} by mp (snsapi_base), profile: no, to /profile`);
+    expect(await printedOut(app, `login: ${alice()}`)).toContain(`login: ${alice()} by mp (snsapi_base), profile: no, to /profile`);
   });
 
   test('Deny on the consent page reaches the error hook: its own page with the status and a link to try again', async () => {
@@ -229,7 +229,7 @@ describe('docs/login.md: the hooks', () => {
     const { res } = await b.submitSimForm(consent.res, consent.url, { decision: 'deny' });
     expect(res.status).toBe(400);
     expect(res.text).toBe('<p>The WeChat login did not work (args_error). <a href="/oauth/wechat/login?next=%2Fprofile">Try again</a></p>');
-    expect(await printed(app, 'login failed: args_error')).toContain('login failed: args_error (mp)');
+    expect(await printedOut(app, 'login failed: args_error')).toContain('login failed: args_error (mp)');
   });
 
   test('a forged state reaches the error hook as state_error', async () => {
@@ -243,7 +243,7 @@ describe('docs/login.md: try it offline', () => {
   test('the script starts the simulator and prints an environment the program logs in with, by QR code and inside WeChat', async () => {
     const offline = await guide.start('offline', ['offline'], {});
     programs.push(offline);
-    const printed = parseEnvLine(offline.output());
+    const printed = parseEnvLine(await printedOut(offline, 'BASE_URL=')); // printed just after it listens
     expect(printed).toMatchObject({ WECHAT_SIMULATOR_URL: offline.url, WX_MP_APPID: DEMO_APPS.mp.appid, WX_QR_APPID: DEMO_APPS.qrcode.appid, BASE_URL: 'http://127.0.0.1:3000' });
     const { BASE_URL: _printedBase, ...env } = printed;
     const app = await guide.start('offline-app', ['app'], env);
