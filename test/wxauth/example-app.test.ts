@@ -8,6 +8,7 @@ import { Browser, DESKTOP_UA, WECHAT_UA } from '../oauth/harness';
 import { redisUrl } from '../helpers/redis';
 import { describeAccounts } from '../../example-app/features/accounts';
 import { STYLE } from '../../example-app/layout';
+import { decodeQrPng } from '../follow/decode-qr';
 
 let example: ExampleApp;
 let server: Server;
@@ -124,6 +125,54 @@ test('offline: the shop pays with WeChat Pay v3 by default — in WeChat a JSAPI
   const page = await browser.get(created.headers.location!);
   expect(page.text).toContain('<dd id="order-state">SUCCESS</dd>');
   expect(page.text).toContain(`<dd id="transaction-id">${order.transactionId}</dd>`);
+});
+
+/** The example on a server started first, so BASE_URL (where WeChat Pay notifies go) is its address. */
+async function bootWithBaseUrl(log?: (line: string) => void) {
+  server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  example = await createExampleApp({ BASE_URL: url }, log ? { log } : {});
+  server.on('request', example.app);
+}
+
+test('offline on a desktop: the order page shows a QR image that a scanner reads as the order\'s code_url', async () => {
+  await bootWithBaseUrl();
+  const sim = example.context.simulator!;
+  const browser = new Browser(url, example.context.simulatorUrl!, DESKTOP_UA);
+  const qr = await browser.visit('/oauth/wechat/login?action=qrcode&next=%2Fshop');
+  expect((await browser.submitSimForm(qr.res, qr.url, { user: 'dave' })).url).toBe(`${url}/shop`);
+  const created = await browser.post('/shop/orders', { product: 'mug' }, 'form', { Origin: url });
+  expect(created.status).toBe(303);
+  const outTradeNo = created.headers.location!.split('/').pop()!;
+  const order = sim.payV3.order(outTradeNo)!;
+  expect(order.tradeType).toBe('NATIVE');
+
+  const page = await browser.get(created.headers.location!);
+  expect(page.text).toContain('<dd id="channel">WeChat Pay v3 NATIVE</dd>');
+  const png = Buffer.from(/<img id="qr" src="data:image\/png;base64,([^"]+)"/.exec(page.text)![1]!, 'base64');
+  expect(order.codeUrl).toMatch(/^weixin:\/\/wxpay\//);
+  expect(decodeQrPng(png)).toBe(order.codeUrl);
+  expect(page.text).not.toContain('weixin-jsbridge.js'); // the JSAPI bridge is for WeChat's browser only
+});
+
+test("the example's errorHandler: a Deny on WeChat's consent page gets the shop's own page; any other failure the router's default page", async () => {
+  const lines: string[] = [];
+  await bootWithBaseUrl((line) => void lines.push(line));
+  const browser = new Browser(url, example.context.simulatorUrl!, WECHAT_UA);
+  const consent = await browser.visit('/oauth/wechat/login?action=mp&scope=snsapi_userinfo&next=%2Fshop');
+  const denied = await browser.submitSimForm(consent.res, consent.url, { decision: 'deny' });
+  expect(denied.res.status).toBe(401);
+  expect(denied.res.text).toContain('<h1 id="login-cancelled">You cancelled the login</h1>');
+  expect(denied.res.text).toContain('href="/oauth/wechat/login?action=mp&amp;next=%2Fshop"'); // log in again, same next
+  expect(lines).toContain("login cancelled by the user (mp): the shop's own page");
+  expect((await browser.get('/profile', { Accept: 'application/json' })).status).toBe(401); // nobody logged in
+
+  // A forged callback (no pending login in this browser): the hook sends nothing, the default page answers.
+  const forged = await browser.get('/oauth/wechat/callback?code=forged&state=0123456789abcdef0123456789abcdef');
+  expect(forged.status).toBeGreaterThanOrEqual(400);
+  expect(forged.text).not.toContain('login-cancelled');
+  expect(forged.text).toContain('/oauth/wechat/login'); // the default page's try-again link
 });
 
 /** WCAG's contrast ratio of two #rrggbb colours. */
