@@ -1,7 +1,6 @@
 import type { ClientCore } from './core';
 import { messageCall } from './message-errors';
-import { templateBody, unseenParts } from './template';
-import type { TemplateMessage } from './types';
+import { templateBody, unseenParts, type TemplateMessage } from './template';
 
 /** The template answer's 64-bit field. */
 const MSGID: ReadonlySet<string> = new Set(['msgid']);

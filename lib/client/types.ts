@@ -30,18 +30,5 @@ export interface ApiClient extends TemplateApi, CustomApi, SubscribeApi, QrcodeA
   invalidate(appid?: string): Promise<void>;
 }
 
-export interface TemplateMessage {
-  /** The recipient's openid (for the app that sends). */
-  touser: string;
-  /** The template's id from the official account's template library. */
-  templateId: string;
-  /**
-   * Each template key's value, WeChat's `{ key: { value } }`: `{ character_string1: { value: 'A-42' },
-   * thing2: { value: 'Green tea' } }`; see `tplData`. Typed keys are checked against WeChat's value rules.
-   */
-  data: Record<string, { value: string; /** @deprecated WeChat shows no colours since 2023-05-04: sent, not shown. */ color?: string }>;
-  /** Page opened when the user taps the message. */
-  url?: string;
-  /** Mini program page opened instead of `url` (when the user's WeChat supports it). */
-  miniprogram?: { appid: string; pagepath?: string };
-}
+/** Defined next to `tplData` (template.ts), which builds its `data`. */
+export type { TemplateMessage } from './template';
