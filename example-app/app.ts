@@ -26,6 +26,8 @@ import * as jssdk from './features/jssdk';
 import * as shop from './features/shop';
 import * as accounts from './features/accounts';
 import * as followLogin from './features/follow-login';
+import * as miniprogram from './features/miniprogram';
+import * as echoBot from './features/echo-bot';
 import { createAccounts } from './features/accounts';
 
 /** How the example is built, beyond its environment. */
@@ -73,7 +75,7 @@ function features(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>): Exa
     options: () => ({ resolveUser: bound.resolveUser }),
     register: (app, router, context) => bound.register(app, router, context),
   };
-  return [login, followLogin, jssdk, shop, accountFeature];
+  return [login, followLogin, echoBot, jssdk, shop, accountFeature, miniprogram];
 }
 
 function credentialsFromEnv(env: ExampleEnv): ExampleCredentials {
@@ -122,7 +124,8 @@ async function build(env: ExampleEnv, appOptions: ExampleAppOptions, cleanups: A
     const extra = featureList.map((f) => f.simulator ?? {});
     // The merchant takes v2 and v3 (public-key mode), as most merchants registered before 2024-10 do.
     const merchantV3 = createSimMerchantV3();
-    const merchant: SimMerchant = { ...SIM_MERCHANT, v3: merchantV3.v3 };
+    // Bound to the mini program too (v3 appids), as a shop's merchant is: its JSAPI payments are the same merchant's.
+    const merchant: SimMerchant = { ...SIM_MERCHANT, v3: { ...merchantV3.v3, appids: [credentialsOf('miniprogram').appid] } };
     const simulator = simulatorOrExplain(() =>
       createSimulator({
         apps: [...SIM_APPS, ...extra.flatMap((e) => e.apps ?? [])],
