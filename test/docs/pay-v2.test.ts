@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { createPay } from '../../lib/pay/pay';
 import { signPay } from '../../lib/pay/sign';
 import { buildPayXml } from '../../lib/pay/xml';
 import { createSimulator, type Simulator } from '../../lib/simulator';
@@ -23,7 +24,7 @@ const MARKDOWN = readFileSync(path.join(ROOT, GUIDE), 'utf8');
 const snippets = extractSnippets(MARKDOWN, GUIDE);
 
 const RECIPES = ['native', 'refund'];
-const RUN = ['quickstart', ...RECIPES];
+const RUN = ['quickstart', ...RECIPES, 'without-express'];
 
 describe('docs/pay-v2.md: the guide and its snippets', () => {
   test('it says near the top that v2 is frozen and new merchants use v3 with the public key, linking docs/pay.md', () => {
@@ -102,46 +103,68 @@ afterAll(async () => {
   await redis.close();
 });
 
+interface Workdir {
+  dir: string;
+  db(): Db;
+  events(prefix: string): string[];
+  setTotal(id: string, total: number): void;
+}
+
+/** A program's working directory: certs/ (the guide's openssl line), db.ts and a seeded orders.json. */
+function workdir(name: string, ids: string[]): Workdir {
+  const dir = path.join(CACHE, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', certCommand()], { cwd: dir, stdio: 'pipe' });
+  writeFileSync(path.join(dir, 'db.ts'), DB);
+  const file = path.join(dir, 'orders.json');
+  const data: Db = { orders: Object.fromEntries(ids.map((id) => [id, { id, title: `Tea ${id}`, total: 100, state: 'NOTPAY' }])), events: [] };
+  writeFileSync(file, JSON.stringify(data));
+  const db = () => JSON.parse(readFileSync(file, 'utf8')) as Db;
+  return {
+    dir,
+    db,
+    events: (prefix) => db().events.filter((e) => e.startsWith(prefix)),
+    setTotal(id, total) {
+      const d = db();
+      d.orders[id]!.total = total;
+      writeFileSync(file, JSON.stringify(d));
+    },
+  };
+}
+
+/** Bundle the named snippets as one program and start it in `dir` with the guide's environment. */
+async function run(name: string, names: string[], dir: string): Promise<RunningProgram> {
+  const bundle = await bundleProgram(name, programOf(names.map((n) => snippetNamed(snippets, n)), snippets), { dir, alias: LIB });
+  const port = await freePort();
+  return startProgram(bundle, {
+    cwd: dir,
+    port,
+    env: {
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      WECHAT_SIMULATOR_URL: simUrl,
+      WX_APPID: APPID,
+      WX_SECRET: SECRET,
+      COOKIE_SECRET: 'cookie-secret-for-the-guide-0123456789',
+      BASE_URL: `http://127.0.0.1:${port}`,
+      WX_PAY_MCHID: MCHID,
+      WX_PAY_KEY: KEY,
+      PORT: String(port),
+    },
+  });
+}
+
 describe('docs/pay-v2.md: the quick start and its recipes, against the simulator', () => {
   let shop: RunningProgram;
   let browser: Browser;
-  let dir: string;
-  const db = () => JSON.parse(readFileSync(path.join(dir, 'orders.json'), 'utf8')) as Db;
-  const events = (prefix: string) => db().events.filter((e) => e.startsWith(prefix));
-  const setTotal = (id: string, total: number) => {
-    const d = db();
-    d.orders[id]!.total = total;
-    writeFileSync(path.join(dir, 'orders.json'), JSON.stringify(d));
-  };
+  let work: Workdir;
+  const db = () => work.db();
+  const events = (prefix: string) => work.events(prefix);
+  const setTotal = (id: string, total: number) => work.setTotal(id, total);
 
   beforeAll(async () => {
-    dir = path.join(CACHE, 'shop');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', certCommand()], { cwd: dir, stdio: 'pipe' });
-    writeFileSync(path.join(dir, 'db.ts'), DB);
-    const ids = ['V2T1', 'V2T2', 'V2T3', 'V2N1', 'V2R1'];
-    const data: Db = { orders: Object.fromEntries(ids.map((id) => [id, { id, title: `Tea ${id}`, total: 100, state: 'NOTPAY' }])), events: [] };
-    writeFileSync(path.join(dir, 'orders.json'), JSON.stringify(data));
-
-    const program = programOf(RUN.map((n) => snippetNamed(snippets, n)), snippets);
-    const bundle = await bundleProgram('shop', program, { dir, alias: LIB });
-    const port = await freePort();
-    shop = await startProgram(bundle, {
-      cwd: dir,
-      port,
-      env: {
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        WECHAT_SIMULATOR_URL: simUrl,
-        WX_APPID: APPID,
-        WX_SECRET: SECRET,
-        COOKIE_SECRET: 'cookie-secret-for-the-guide-0123456789',
-        BASE_URL: `http://127.0.0.1:${port}`,
-        WX_PAY_MCHID: MCHID,
-        WX_PAY_KEY: KEY,
-        PORT: String(port),
-      },
-    });
+    work = workdir('shop', ['V2T1', 'V2T2', 'V2T3', 'V2N1', 'V2R1']);
+    shop = await run('shop', ['quickstart', ...RECIPES], work.dir);
     browser = new Browser(shop.url, simUrl, WECHAT_UA);
     // The mp login inside WeChat (snsapi_base, silent), which gives the openid JSAPI needs.
     await browser.visit('/oauth/wechat/login?action=mp&next=/');
@@ -230,5 +253,49 @@ describe('docs/pay-v2.md: the quick start and its recipes, against the simulator
     expect(db().orders.V2R1!.state).toBe('REFUNDED');
     expect(events('refunded V2R1')).toEqual(['refunded V2R1 V2R1-R1']);
     expect((await browser.post('/orders/V2R1/refund', {}, 'json')).status).toBe(404);
+  });
+});
+
+describe('docs/pay-v2.md: handleNotify without Express, against the notifies the simulator sends', () => {
+  let server: RunningProgram;
+  let work: Workdir;
+  /** Place an order at the simulator whose notifies go to the plain-http server. */
+  const order = async (id: string) => {
+    const pay = createPay({ appid: APPID, mchid: MCHID, key: KEY, clientIp: '203.0.113.7', endpoints: { pay: simUrl }, notifyUrl: `${server.url}/wxpay/:type/callback` });
+    const { prepayId } = await pay.prepay({ body: `Tea ${id}`, outTradeNo: id, totalFee: 100, openid: sim.openidOf(APPID, 'alice') });
+    return prepayId;
+  };
+
+  beforeAll(async () => {
+    work = workdir('plain-http', ['V2P1', 'V2P2']);
+    server = await run('plain-http', ['without-express'], work.dir);
+  }, 60_000);
+  afterAll(async () => {
+    await sim.pay.settled();
+    await server?.stop();
+  });
+
+  test('the notify, delivered three times: SUCCESS each time, the order paid, the handler run once', async () => {
+    const { order: paid, deliveries } = await sim.pay.payOrder(await order('V2P1'));
+    expect(deliveries.map((d) => [d.url, d.ok])).toEqual(Array.from({ length: 3 }, () => [`${server.url}/wxpay/pay/callback`, true]));
+    expect(work.db().orders.V2P1).toMatchObject({ state: 'PAID', transactionId: paid.transactionId });
+    expect(work.events('paid V2P1')).toHaveLength(1);
+  });
+
+  test('another amount, a forged signature and an unknown path are refused, never processed', async () => {
+    const prepayId = await order('V2P2');
+    work.setTotal('V2P2', 90);
+    const { deliveries } = await sim.pay.payOrder(prepayId);
+    expect(deliveries.some((d) => d.ok)).toBe(false);
+
+    const fields: Record<string, string> = {
+      appid: APPID, mch_id: MCHID, nonce_str: 'n0nce', result_code: 'SUCCESS', return_code: 'SUCCESS', openid: sim.openidOf(APPID, 'alice'),
+      trade_type: 'JSAPI', bank_type: 'OTHERS', total_fee: '90', cash_fee: '90', transaction_id: '4200000000000000000000000002', out_trade_no: 'V2P2', time_end: '20250101120000',
+    };
+    const forged = await request(server.url).post('/wxpay/pay/callback').type('text/xml').send(buildPayXml({ ...fields, sign: signPay(fields, 'another0merchant0key000000000032') }));
+    expect(forged.text).toMatch(/<return_code><!\[CDATA\[FAIL\]\]><\/return_code>/);
+    expect((await request(server.url).post('/elsewhere').send('<xml></xml>')).status).toBe(404);
+    expect(work.db().orders.V2P2!.state).toBe('NOTPAY');
+    expect(work.events('paid V2P2')).toEqual([]);
   });
 });
