@@ -124,6 +124,39 @@ describe('sim.subscribe, sim.addTemplate, reset', () => {
   });
 });
 
+describe('POST /sim/subscribe (the tool for a simulator run by hand)', () => {
+  const tool = async (body: unknown) => {
+    const res = await fetch(`${server.url}/sim/subscribe`, { method: 'POST', body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  test('a user by name accepts a template; the mini program can then send it that many times', async () => {
+    const openid = sim.openidOf(MINI.appid, 'bob');
+    expect(await tool({ appid: MINI.appid, user: 'bob', templateId: TEMPLATE, times: 2 })).toEqual({ status: 200, json: { appid: MINI.appid, openid, templateId: TEMPLATE, remaining: 2 } });
+    const token = await tokenOf(MINI);
+    expect((await post(SEND, token, message(openid))).json.errcode).toBe(0);
+    expect((await post(SEND, token, message(openid))).json.errcode).toBe(0);
+    expect((await post(SEND, token, message(openid))).json.errcode).toBe(43101);
+  });
+
+  test('an openid, and a long-term subscription as "Infinity"', async () => {
+    const openid = sim.openidOf(MP.appid, 'alice');
+    expect((await tool({ appid: MP.appid, openid, templateId: TEMPLATE, times: 'Infinity' })).json.remaining).toBe('Infinity');
+  });
+
+  test('refuses an unknown or website app, an unknown openid, a missing template and a bad count, with a sentence', async () => {
+    const bad = [
+      { appid: 'wxnope', user: 'alice', templateId: TEMPLATE },
+      { appid: MINI.appid, openid: 'oNeverHandedOut', templateId: TEMPLATE },
+      { appid: MINI.appid, user: 'alice' },
+      { appid: MINI.appid, user: 'alice', templateId: TEMPLATE, times: 0 },
+    ];
+    for (const body of bad) expect(await tool(body)).toEqual({ status: 400, json: { error: expect.any(String) } });
+    const res = await fetch(`${server.url}/sim/subscribe`, { method: 'POST', body: 'not json' });
+    expect(res.status).toBe(400);
+  });
+});
+
 describe('/cgi-bin/message/template/send: category templates', () => {
   const templateMessage = (openid: string, data: Record<string, unknown>) => ({ touser: openid, template_id: 'TPL-paid', data });
 

@@ -83,5 +83,34 @@ export function subscribeRoutes(state: SimState, subscriptions: SimSubscriptions
 
   router.post('/cgi-bin/message/subscribe/send', rawBody, send('send'));
   router.post('/cgi-bin/message/subscribe/bizsend', rawBody, send('bizsend'));
+
+  // A simulator tool, for a simulator run by hand (npx express-wxauth-simulator): the user
+  // accepts a template, as `sim.subscribe` does from code. `user` (a name) or `openid`.
+  router.post('/sim/subscribe', rawBody, (req, res) => {
+    let body: Record<string, unknown>;
+    try {
+      body = jsonBody(req);
+    } catch {
+      res.status(400).json({ error: 'send JSON: { appid, user | openid, templateId, times? }' });
+      return;
+    }
+    const app = typeof body.appid === 'string' ? state.app(body.appid) : undefined;
+    if (!app || (app.type !== 'mp' && app.type !== 'miniprogram')) {
+      res.status(400).json({ error: 'appid must be a mini program or official account of this simulator' });
+      return;
+    }
+    const openid = typeof body.user === 'string' && body.user ? state.openidOf(app.appid, body.user) : typeof body.openid === 'string' ? body.openid : '';
+    if (!openid || state.userOf(app.appid, openid) === undefined) {
+      res.status(400).json({ error: 'user (a name, e.g. "alice") or openid (one this simulator handed out for the app) is required' });
+      return;
+    }
+    const times = body.times === undefined ? 1 : body.times === 'Infinity' ? Infinity : body.times;
+    if (typeof body.templateId !== 'string' || !body.templateId || typeof times !== 'number' || !(times === Infinity || (Number.isInteger(times) && times > 0))) {
+      res.status(400).json({ error: 'templateId is required; times, when given, is a positive integer or "Infinity"' });
+      return;
+    }
+    const remaining = subscriptions.subscribe({ appid: app.appid, openid, templateId: body.templateId, times });
+    res.json({ appid: app.appid, openid, templateId: body.templateId, remaining: remaining === Infinity ? 'Infinity' : remaining });
+  });
   return router;
 }
