@@ -22,6 +22,9 @@ export { buildAuthorizeUrl, buildQrconnectUrl, type OAuthScope } from './oauth/a
 export { safeNextUrl, type NextUrlPolicy } from './oauth/next-url';
 export type { JwtOptions, JwtAlgorithm } from './identity/jwt-options';
 export type { WxTokenClaims } from './identity/jwt';
+export type { FollowOptions } from './follow/options';
+export type { FollowStartOptions, FollowPollAnswer } from './follow/router';
+export type { QrcodeApi, CreateQrcodeInput, Qrcode, FollowerInfo } from './client/qrcode-api';
 
 // ── JSSDK ───────────────────────────────────────────────────────────────────
 export type { JssdkOptions } from './jssdk/options';
