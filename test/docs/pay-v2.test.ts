@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { LEGACY_P12_CONVERT } from '../../lib/pay/cert';
 import { createPay } from '../../lib/pay/pay';
 import { signPay } from '../../lib/pay/sign';
 import { buildPayXml } from '../../lib/pay/xml';
@@ -49,6 +50,12 @@ describe('docs/pay-v2.md: the guide and its snippets', () => {
     expect(first.code.indexOf('app.use(auth)')).toBeLessThan(first.code.indexOf('app.use(express.json())'));
     expect(first.code).toMatch(/amountOf/);
     expect(first.code).toMatch(/apiclient_cert\.pem[\s\S]*apiclient_key\.pem/);
+  });
+
+  test("the certificate section gives the legacy .p12's convert command exactly as the config_error names it", () => {
+    const section = MARKDOWN.slice(MARKDOWN.indexOf('## Refunds, red packets and the merchant certificate'), MARKDOWN.indexOf('## Errors'));
+    expect(section).toContain(`\`\`\`sh\n  ${LEGACY_P12_CONVERT}\n  \`\`\``);
+    expect(section).toContain("{ cert: readFileSync('apiclient_cert.pem'), key: readFileSync('apiclient_key.pem') }");
   });
 
   test('every link lands: anchors in the guide, files and their headings in the repo', () => {
