@@ -27,6 +27,7 @@ import * as shop from './features/shop';
 import * as accounts from './features/accounts';
 import * as followLogin from './features/follow-login';
 import * as miniprogram from './features/miniprogram';
+import * as miniprogramCodes from './features/miniprogram-codes';
 import * as echoBot from './features/echo-bot';
 import { createAccounts } from './features/accounts';
 
@@ -75,7 +76,7 @@ function features(env: ExampleEnv, cleanups: Array<() => Promise<unknown>>): Exa
     options: () => ({ resolveUser: bound.resolveUser }),
     register: (app, router, context) => bound.register(app, router, context),
   };
-  return [login, followLogin, echoBot, jssdk, shop, accountFeature, miniprogram];
+  return [login, followLogin, echoBot, jssdk, shop, accountFeature, miniprogram, miniprogramCodes];
 }
 
 function credentialsFromEnv(env: ExampleEnv): ExampleCredentials {
