@@ -103,6 +103,12 @@ describe('sendSubscribe (mini program)', () => {
     });
   });
 
+  test('a 47003 whose errmsg names the key only after its request hint gives field "data" (the hint and what follows are cut: they echo the request)', async () => {
+    h.sim.subscribe({ appid: MINI.appid, openid: miniUser(), templateId: TEMPLATE });
+    h.sim.faults.inject(SEND, { errcode: 47003, errmsg: 'argument invalid! hint: [ciPecA05663945] data.thing2.value invalid' });
+    await expect(client.sendSubscribe({ touser: miniUser(), templateId: TEMPLATE, data: order })).rejects.toMatchObject({ code: 'args_error', field: 'data', errcode: 47003, errmsg: 'argument invalid!' });
+  });
+
   test('a value that breaks its rule is refused before any token or call', async () => {
     await expect(client.sendSubscribe({ touser: miniUser(), templateId: TEMPLATE, data: { ...order, thing2: '一二三四五六七八九十一二三四五六七八九十🍵' } })).rejects.toMatchObject({
       code: 'args_error',
