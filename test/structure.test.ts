@@ -4,7 +4,7 @@
  * no work-history markers. The graph is read with TypeScript's own pre-processor, so every
  * `import`, `import type`, `export … from`, `require()` and `import()` counts.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
@@ -14,12 +14,22 @@ const SCANNED = ['lib', 'example-app'];
 /** Every .ts file under `dir`, as a path relative to the repository root with forward slashes. */
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...tsFiles(full));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(toRepoPath(full));
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...tsFiles(full));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(toRepoPath(full));
   }
   return out;
+}
+
+/** A file's text, or '' when it went away between listing and reading (the tree is shared while others work). */
+function source(file: string): string {
+  try {
+    return readFileSync(join(ROOT, file), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
 }
 
 function toRepoPath(full: string): string {
@@ -41,7 +51,7 @@ type Graph = Map<string, string[]>;
 function importGraph(): Graph {
   const graph: Graph = new Map();
   for (const file of SCANNED.flatMap((dir) => tsFiles(join(ROOT, dir)))) {
-    const info = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
+    const info = ts.preProcessFile(source(file), true, true);
     const targets = info.importedFiles
       .map((ref) => resolveSpecifier(file, ref.fileName))
       .filter((target): target is string => target !== undefined);
@@ -148,7 +158,7 @@ describe('lib/ as the next reader sees it', () => {
     const markers = /\bissue\s*#?\d+|SURFACE EXPORTS/i;
     const hits = tsFiles(join(ROOT, 'lib'))
       .flatMap((file) =>
-        readFileSync(join(ROOT, file), 'utf8')
+        source(file)
           .split('\n')
           .map((line, index) => ({ line, where: `${file}:${index + 1}` }))
           .filter(({ line }) => markers.test(line)),
