@@ -115,7 +115,7 @@ export function valueProblem(type: ValueType, value: string): string | undefined
   if (length === 0) return MAY_BE_EMPTY.has(type) ? undefined : `must not be empty (${rule.rule})`;
   if (CONTROL.test(value)) return `must not contain line breaks or other control characters (${rule.rule})`;
   if (length > rule.max) return `must be ${rule.rule}; it has ${length} characters`;
-  if (rule.test && !rule.test(value)) return `must be ${rule.rule}; it has ${length} characters that do not fit`;
+  if (rule.test && !rule.test(value)) return `must be ${rule.rule}; it has ${length} characters`;
   return undefined;
 }
 
