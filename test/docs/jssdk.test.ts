@@ -142,7 +142,8 @@ describe('docs/jssdk.md: the quick start, two processes on one Redis, with the s
     const fetches = sim.tokenFetches(APPID);
     expect(fetches).toBeGreaterThan(0);
     const openid = sim.openidOf(APPID, 'alice');
-    const { code, output } = await guide.script('job', ['job'], { ...env(), OPENID: openid, TEMPLATE_ID: 'tpl-order-shipped' });
+    const job = { ...env(), OPENID: openid, TEMPLATE_ID: 'tpl-order-shipped', BASE_URL: two.url, NODE_ENV: 'production' }; // it starts in production too
+    const { code, output } = await guide.script('job', ['job'], job);
     expect([code, output]).toEqual([0, expect.stringMatching(/^sent template message \d{18,}\n$/)]);
     expect(sim.tokenFetches(APPID)).toBe(fetches);
     const sent = sim.sentTemplates.at(-1)!;
