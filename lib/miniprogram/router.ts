@@ -101,7 +101,11 @@ export function mountMiniprogram(router: Router, deps: SurfaceDeps): void {
       const code = stringField(body, 'code');
       if (!code) return validationFailed(res, 'code');
       if (code.length > MAX_PHONE_CODE_LENGTH) return validationFailed(res, 'code', 'invalid');
-      const phone = await deps.client.getPhoneNumber(code, app.appid);
+      const phone = await deps.client.getPhoneNumber(code, app.appid).catch((error: unknown) => {
+        // Every user is refused until more quota is bought: the operator must hear of it.
+        if (error instanceof WxAuthError && error.code === 'phone_quota_exhausted') ctx.logger.warn('the mini program\'s phone-number quota is used up (errcode 1400001): buy more in the WeChat console', { appid: app.appid });
+        throw error;
+      });
       let token: string | undefined;
       if (options.resolveUser) {
         ({ token } = await completeLogin(loginDeps, req, res, { openid: who.openid, ...unionOf(who.unionid), appid: app.appid, action: 'miniprogram', phone }));

@@ -2,7 +2,9 @@
  * Content security (`router.client.msgSecCheck`, `mediaCheckAsync`) against the simulator's
  * `/wxa/msg_sec_check` and `/wxa/media_check_async` over HTTP, the token shared through real Redis.
  */
+import fc from 'fast-check';
 import { createApiClient } from '../../lib/client';
+import { msgSecCheckBody } from '../../lib/client/security-api';
 import type { ApiClient } from '../../lib/client/types';
 import { RedisStore } from '../../lib/store/redis';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
@@ -122,5 +124,21 @@ describe('client.mediaCheckAsync (version 2)', () => {
     const input = { mediaUrl: 'https://cdn.example.com/a.png', mediaType: 'image', openid: alice(), scene: 1, ...change } as never;
     await expect(client.mediaCheckAsync(input)).rejects.toMatchObject({ code: 'args_error', field });
     expect(h.sim.calls(MEDIA)).toBe(0);
+  });
+});
+
+describe('msgSecCheckBody (property)', () => {
+  test('any text of 1–2500 code points that is not blank is sent as is, with version 2; one more code point is refused', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 2500 }), (piece, n) => {
+        const points = [...piece.repeat(Math.ceil(2500 / [...piece].length))].slice(0, n);
+        const content = points.join('');
+        if (!content.trim()) return;
+        expect(msgSecCheckBody({ content, openid: 'o', scene: 2 })).toEqual({ content, version: 2, scene: 2, openid: 'o' });
+        const over = [...piece.repeat(Math.ceil(2501 / [...piece].length))].slice(0, 2501).join('');
+        expect(() => msgSecCheckBody({ content: over, openid: 'o', scene: 2 })).toThrow(expect.objectContaining({ code: 'args_error', field: 'content' }));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

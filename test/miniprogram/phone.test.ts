@@ -150,6 +150,8 @@ describe('POST /wx/miniprogram/phone', () => {
     const res = await phoneOf(api, sessionId, { code });
     expect(res.status).toBe(503);
     expect(res.body.error).toEqual({ code: 'phone_quota_exhausted', errcode: 1400001 });
+    expect(api.logger.lines.filter((l) => l.startsWith('warn') && l.includes('1400001'))).toEqual([expect.stringContaining(MINI.appid)]);
+    expect(api.logger.text()).not.toContain(code);
     sim.wxa.setPhoneQuota(MINI.appid, undefined); // more quota bought
     expect((await phoneOf(api, sessionId, { code })).status).toBe(200);
   });
