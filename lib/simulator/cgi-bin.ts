@@ -81,6 +81,7 @@ export function cgiBinRoutes(state: SimState): Router {
         ...(typeof body.url === 'string' ? { url: body.url } : {}),
         ...(body.miniprogram && typeof body.miniprogram === 'object' ? { miniprogram: body.miniprogram as { appid?: string; pagepath?: string } } : {}),
         data: data as Record<string, unknown>,
+        shown: shownOf(data as Record<string, { value: string | number }>),
         time: state.now(),
       });
       return { errcode: 0, errmsg: 'ok', msgid };
@@ -99,6 +100,11 @@ function refusedTemplateKey(data: Record<string, unknown>): string | undefined {
     if (type && valueProblem(type, String(value)) !== undefined) return key;
   }
   return undefined;
+}
+
+/** What a category template shows: every key's text but `first` and `remark`, no colours. */
+function shownOf(data: Record<string, { value: string | number }>): Record<string, string> {
+  return Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'first' && key !== 'remark').map(([key, field]) => [key, String(field.value)]));
 }
 
 /** 2020-01-01T00:00:00Z: the ids below count milliseconds from here. */

@@ -164,7 +164,10 @@ export interface SentTemplate {
   template_id: string;
   url?: string;
   miniprogram?: { appid?: string; pagepath?: string };
+  /** The data as sent (`first`, `remark` and colours included). */
   data: Record<string, unknown>;
+  /** What the user sees: each key's text, without `first`, `remark` or colours (category templates, since 2023-05-04). */
+  shown: Record<string, string>;
   time: number;
 }
 

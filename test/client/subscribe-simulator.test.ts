@@ -174,6 +174,6 @@ describe('/cgi-bin/message/template/send: category templates', () => {
     const openid = sim.openidOf(MP.appid, 'alice');
     const data = { first: { value: 'Paid' }, character_string1: { value: 'A-42', color: '#173177' }, time2: { value: '2026年12月1日 12:30' }, remark: { value: 'Thanks' } };
     expect((await post('/cgi-bin/message/template/send', token, templateMessage(openid, data))).json.errcode).toBe(0);
-    expect(sim.sentTemplates.at(-1)).toMatchObject({ template_id: 'TPL-paid', data });
+    expect(sim.sentTemplates.at(-1)).toMatchObject({ template_id: 'TPL-paid', data, shown: { character_string1: 'A-42', time2: '2026年12月1日 12:30' } });
   });
 });
