@@ -1,4 +1,6 @@
+import axios from 'axios';
 import { createApiClient } from '../../lib/client';
+import { WechatClient } from '../../lib/wechat/client';
 import { isCodeImage, wxacodeBody } from '../../lib/client/wxacode-api';
 import { RedisStore } from '../../lib/store/redis';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
@@ -105,6 +107,15 @@ describe('client.wxacode (getwxacodeunlimit)', () => {
     h.sim.faults.inject(UNLIMIT, { errcode: -1 });
     expect(decodeQr(await client().wxacode({ scene: 'b' }))).toBe(`wxacode:${MINI.appid}:home?scene=b`);
     expect(h.sim.calls(UNLIMIT)).toBe(2);
+  });
+
+  test('with the app’s own axios instance (axios’s defaults, its own adapter) the image and the errors are the same', async () => {
+    const ctx = { ...contextFor(h.server.url, new RedisStore(redis.client, { prefix: `${redis.prefix}${++n}:` })) };
+    ctx.http = new WechatClient({ endpoints: { open: h.server.url, api: h.server.url, pay: h.server.url }, axios: axios.create() });
+    const c = createApiClient(ctx, { mp: MP, miniprogram: MINI });
+    expect(decodeQr(await c.wxacode({ scene: 'own', width: 280 }))).toBe(`wxacode:${MINI.appid}:home?scene=own`);
+    h.sim.faults.inject(UNLIMIT, { errcode: 45009 });
+    await expect(c.wxacode({ scene: 'own' })).rejects.toMatchObject({ code: 'wechat_error', errcode: 45009 });
   });
 
   test('an official account’s token is not authorized for codes: WeChat’s 48001 is a config_error', async () => {
