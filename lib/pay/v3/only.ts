@@ -1,6 +1,6 @@
 import type { WxContext } from '../../context';
 import { WxAuthError } from '../../errors';
-import type { PayApi } from '../pay';
+import type { PayApi } from '../pay-api';
 import type { NotifyReply } from '../types';
 import { buildPayXml } from '../xml';
 import type { PayV3Api } from './pay';
