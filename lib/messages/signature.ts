@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { hexEqual } from '../hash';
 
@@ -10,8 +11,12 @@ import { hexEqual } from '../hash';
 export function messageSignature(...parts: string[]): string {
   // Code-unit order, as WeChat's samples sort (Java's Arrays.sort, PHP's sort(SORT_STRING)).
   const sorted = [...parts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha1').update(sorted.join(''), 'utf8').digest('hex');
+  const text = sorted.join('');
+  return oneShotHash ? oneShotHash('sha1', text, 'hex') : createHash('sha1').update(text, 'utf8').digest('hex');
 }
+
+/** One-shot `crypto.hash` (Node ≥ 20.12, as lib/hash.ts uses it): no Hash object per signature. */
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /** Whether `received` is the SHA-1 of the sorted `parts`, compared in constant time. */
 export function verifyMessageSignature(received: string | undefined, ...parts: string[]): boolean {

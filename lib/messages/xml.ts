@@ -31,6 +31,13 @@ const parser = new XMLParser({
  */
 export function parseMessageXml(text: string | Buffer, maxBytes = MESSAGE_MAX_BYTES): RawMessage {
   const xml = guardXml(text, maxBytes);
+  // Most messages (and the safe-mode envelope) are flat: read them in one pass. Anything else —
+  // nesting, entities, comments, a repeated field — goes through the validator and the parser.
+  return readFlat(xml) ?? parseWithParser(xml);
+}
+
+/** The validator and the parser, for any shape (exported for the test that holds `readFlat` to it). */
+export function parseWithParser(xml: string): RawMessage {
   if (XMLValidator.validate(xml) !== true) throw xmlError('malformed XML');
   let doc: Record<string, unknown>;
   try {
@@ -44,6 +51,61 @@ export function parseMessageXml(text: string | Buffer, maxBytes = MESSAGE_MAX_BY
     throw xmlError('the root element must be <xml> with fields');
   }
   return clean(root as Record<string, unknown>, true) as RawMessage;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/**
+ * `<xml>` holding only `<Name>text</Name>` / `<Name><![CDATA[…]]></Name>` fields (CDATA sections
+ * may follow each other, as a split `]]>` does), whitespace between them: its fields, else
+ * undefined. The shape is checked as strictly as it is read (names, no `<` or `&` in text, no
+ * attributes, each field once), so what it accepts is well-formed XML that the parser would read
+ * the same way, in a fraction of the time.
+ */
+function readFlat(xml: string): RawMessage | undefined {
+  let i = 0;
+  const end = xml.length;
+  const skip = () => {
+    while (i < end && isSpace(xml.charCodeAt(i))) i++;
+  };
+  skip();
+  if (!xml.startsWith('<xml>', i)) return undefined;
+  i += 5;
+  const out: RawMessage = {};
+  for (;;) {
+    skip();
+    if (xml.startsWith('</xml>', i)) {
+      i += 6;
+      skip();
+      return i === end ? out : undefined;
+    }
+    if (xml.charCodeAt(i) !== 0x3c /* < */) return undefined;
+    const close = xml.indexOf('>', i);
+    if (close === -1 || close - i > 65) return undefined;
+    const name = xml.slice(i + 1, close);
+    if (!NAME.test(name) || Object.hasOwn(out, name)) return undefined;
+    i = close + 1;
+    let value = '';
+    if (xml.startsWith('<![CDATA[', i)) {
+      while (xml.startsWith('<![CDATA[', i)) {
+        const stop = xml.indexOf(']]>', i + 9);
+        if (stop === -1) return undefined;
+        value += xml.slice(i + 9, stop);
+        i = stop + 3;
+      }
+    } else {
+      const stop = xml.indexOf('<', i);
+      if (stop === -1) return undefined;
+      value = xml.slice(i, stop);
+      if (value.includes('&') || value.includes('>')) return undefined;
+      i = stop;
+    }
+    const tail = `</${name}>`;
+    if (!xml.startsWith(tail, i)) return undefined;
+    i += tail.length;
+    out[name] = value;
+  }
 }
 
 /** Drop the whitespace text between elements; refuse a repeated field at the top level. */

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { decryptMessage, encryptMessage, messageAesKey } from '../../lib/messages/crypto';
 import { messageSignature, verifyMessageSignature } from '../../lib/messages/signature';
 import { isWxAuthError } from '../../lib';
+import { cdata, parseMessageXml, parseWithParser } from '../../lib/messages/xml';
 
 // WeChat's published vectors for the message encryption (WXBizMsgCrypt):
 // - the official sample (cryptoDemo, Java WXBizMsgCryptTest and Python Sample.py), also in
@@ -111,5 +112,23 @@ describe('refused input', () => {
 
   test('an EncodingAESKey that is not 43 characters is a config_error naming the field', () => {
     expect(() => messageAesKey('short')).toThrow(expect.objectContaining({ code: 'config_error', field: 'mp.messages.encodingAESKey' }));
+  });
+});
+
+describe('the flat-message reader', () => {
+  // Flat messages are read in one pass (lib/messages/xml.ts readFlat); the result must be what
+  // the full parser reads from the same text.
+  const field = fc.stringMatching(/^[A-Z][A-Za-z0-9_]{0,12}$/);
+  const text = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => [...s].every((c) => c.codePointAt(0)! >= 0x20 && c.codePointAt(0)! !== 0xfffe && c.codePointAt(0)! !== 0xffff));
+  test('agrees with the parser on any flat message, CDATA or not', () => {
+    fc.assert(
+      fc.property(fc.dictionary(field, fc.tuple(text, fc.boolean()), { minKeys: 1, maxKeys: 8 }), fc.constantFrom('', '\n', '\n  '), (fields, gap) => {
+        const body = Object.entries(fields)
+          .map(([k, [v, bare]]) => (bare && !/[<&>]/.test(v) ? `<${k}>${v}</${k}>` : `<${k}>${cdata(v)}</${k}>`))
+          .join(gap);
+        const xml = `<xml>${gap}${body}${gap}</xml>`;
+        expect(parseMessageXml(xml)).toEqual(parseWithParser(xml));
+      }),
+    );
   });
 });
