@@ -76,7 +76,7 @@ export function mountFollow(router: Router, deps: SurfaceDeps) {
     if (current && current.scene.exp - ctx.now() >= REUSE_MIN_MS) {
       pending = { ...current, next }; // a reload: same code, no call to WeChat
     } else {
-      budget.take(Date.now());
+      budget.take(ctx.now());
       // Whole seconds: the scene carries the expiry in seconds, the cookie the same instant.
       const exp = Math.ceil((ctx.now() + settings.expireSeconds * 1000) / 1000) * 1000;
       const scene = { id: ctx.randomHex(SCENE_BYTES), exp };
@@ -131,6 +131,15 @@ export function mountFollow(router: Router, deps: SurfaceDeps) {
   async function poll(req: Request, res: Response): Promise<void> {
     const sse = /\btext\/event-stream\b/i.test(req.get('Accept') ?? '');
     const pending = pendingOf(req);
+    try {
+      await waitAndComplete(req, res, pending, sse);
+    } catch (error) {
+      // A store that failed while waiting, user/info refused, resolveUser's own error, …
+      await fail(req, res, error, pending?.next ?? '/');
+    }
+  }
+
+  async function waitAndComplete(req: Request, res: Response, pending: PendingFollow | undefined, sse: boolean): Promise<void> {
     // No pending login in this browser: none started here, used already, or past its QR code's life.
     if (!pending) return answer(req, res, { status: 'expired', next: restartUrl('/') }, sse);
     // A login completes only while its QR code is valid (the scan record lives no longer either).
@@ -150,27 +159,26 @@ export function mountFollow(router: Router, deps: SurfaceDeps) {
       clearCookie(req, res);
       return answer(req, res, { status: 'expired', next: restartUrl(pending.next) }, sse);
     }
-    try {
-      if (identity.kind === 'session') requireSession(req);
-      // Before the scene is spent: a failed user/info leaves it for the next poll.
-      const unionid = settings.unionid ? (await client.getFollowerInfo(scan.openid, pending.appid)).unionid : undefined;
-      // Single use, across processes: whoever takes the record completes the login.
-      if ((await ctx.store.take(scanKey(pending.scene.id))) === undefined) {
-        clearCookie(req, res);
-        return answer(req, res, { status: 'expired', next: restartUrl(pending.next) }, sse);
-      }
-      clearCookie(req, res);
-      const { identity: who, token } = await completeLogin(deps, req, res, { openid: scan.openid, ...(unionid ? { unionid } : {}), appid: pending.appid, action: 'follow' });
-      ctx.logger.info?.('login', { action: 'follow', appid: pending.appid });
-      if (hooks.success) {
-        // No OAuth round in this login: no tokens, no profile.
-        const access = { openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), scope: '', access_token: '', refresh_token: '', expires_in: 0 };
-        await hooks.success(req, res, { action: 'follow', scope: '', access, next: pending.next, identity: who });
-      }
-      answer(req, res, { status: 'done', next: pending.next, openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), ...(token ? { token } : {}) }, sse);
-    } catch (error) {
-      await fail(req, res, error, pending.next);
+    await complete(req, res, pending, scan.openid, sse);
+  }
+
+  /** The scan is there: unionid, take the scene (single use), the login, the hook, `done`. */
+  async function complete(req: Request, res: Response, pending: PendingFollow, openid: string, sse: boolean): Promise<void> {
+    if (identity.kind === 'session') requireSession(req);
+    // Before the scene is spent: a failed user/info leaves it for the next poll.
+    const unionid = settings.unionid ? (await client.getFollowerInfo(openid, pending.appid)).unionid : undefined;
+    // Single use, across processes: whoever takes the record completes the login.
+    const taken = await ctx.store.take(scanKey(pending.scene.id));
+    clearCookie(req, res);
+    if (taken === undefined) return answer(req, res, { status: 'expired', next: restartUrl(pending.next) }, sse);
+    const { identity: who, token } = await completeLogin(deps, req, res, { openid, ...(unionid ? { unionid } : {}), appid: pending.appid, action: 'follow' });
+    ctx.logger.info?.('login', { action: 'follow', appid: pending.appid });
+    if (hooks.success) {
+      // No OAuth round in this login: no tokens, no profile.
+      const access = { openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), scope: '', access_token: '', refresh_token: '', expires_in: 0 };
+      await hooks.success(req, res, { action: 'follow', scope: '', access, next: pending.next, identity: who });
     }
+    answer(req, res, { status: 'done', next: pending.next, openid: who.openid, ...(who.unionid ? { unionid: who.unionid } : {}), ...(token ? { token } : {}) }, sse);
   }
 
   router.get(FOLLOW_PATHS.start, (req, res, nextFn) => {

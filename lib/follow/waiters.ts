@@ -5,8 +5,8 @@ import { scanKey } from './scene';
  * How a poll learns that its scene was scanned, without a busy loop:
  * - the scan event landed in this process: `wake(id)` resolves the waiting poll at once;
  * - it landed in another process (several app servers behind one message URL): the poll reads the
- *   store on a backed-off schedule (0.25 s, 0.5 s, 1 s, then every 2 s), so a 25 s poll makes at most
- *   15 reads and a cross-process login completes within 2 s of the scan. Reads, never writes.
+ *   store on a backed-off schedule (0.25 s, 0.5 s, 1 s, then every 2 s, and once more at the end), so a 25 s poll
+ *   makes at most 16 reads and a cross-process login completes within 2 s of the scan. Reads, never writes.
  * The `Store` contract has no publish/subscribe (a memory store, a Redis client or the app's own
  * store all fit it), which is why the cross-process path is a bounded check rather than a push.
  */

@@ -4,7 +4,7 @@
  * one, the poll waits on the other), and MONITOR proof that anonymous traffic writes nothing.
  */
 import type { RedisClientType } from 'redis';
-import { wxauth, MemoryStore } from '../../lib';
+import { wxauth, MemoryStore, WxAuthError } from '../../lib';
 import type { Simulator } from '../../lib/simulator';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
 import { captureLogger } from '../helpers/logs';
@@ -135,6 +135,41 @@ test('two app processes sharing Redis: the scan lands on one, the poll waiting o
   await pushScan(two.url, c, { openid: openid('alice'), event: 'SCAN', eventKey: sceneOf(sim, started.qrcodeUrl) });
   expect((await polled).body).toMatchObject({ status: 'done', openid: openid('alice') });
   expect((await a.get('/me')).body).toMatchObject({ openid: openid('alice'), action: 'follow' });
+});
+
+test('resolveUser and the success hook hear action follow: openid and unionid, no OAuth tokens, no profile', async () => {
+  const resolved: unknown[] = [];
+  const app = track(await startFollowApp(simUrl, c, { resolveUser: (input) => (resolved.push(input), { id: 7 }) }, new MemoryStore()));
+  const heard: unknown[] = [];
+  app.router.successHandler((_req, _res, context) => void heard.push(context));
+  const a = browser(app.url);
+  const started = await startFollow(a, '/cart');
+  sim.qrcodes.setFollowing(MP.appid, 'alice', true);
+  await pushScan(app.url, c, { openid: openid('alice'), event: 'subscribe', eventKey: `qrscene_${sceneOf(sim, started.qrcodeUrl)}` });
+  expect((await pollJson(a, started.poll)).body.status).toBe('done');
+  const who = { openid: openid('alice'), unionid: sim.unionidOf('alice') };
+  expect(resolved).toEqual([{ ...who, appid: MP.appid, action: 'follow' }]);
+  expect(heard).toEqual([
+    { action: 'follow', scope: '', access: { ...who, scope: '', access_token: '', refresh_token: '', expires_in: 0 }, next: '/cart', identity: { ...who, action: 'follow', appid: MP.appid, user: { id: 7 } } },
+  ]);
+});
+
+test('a store failing while the poll waits is a 503 store_error answer, and the scene stays for the next poll', async () => {
+  const store = new MemoryStore();
+  let failing = false;
+  const flaky: typeof store = Object.assign(Object.create(store) as typeof store, {
+    get: (key: string) => (failing ? Promise.reject(new WxAuthError('store_error', 'the store failed')) : store.get(key)),
+  });
+  const app = track(await startFollowApp(simUrl, c, {}, flaky));
+  const a = browser(app.url);
+  const started = await startFollow(a);
+  failing = true;
+  const res = await a.get('/oauth/wechat/follow/poll').set('Accept', 'application/json');
+  expect([res.status, res.body.error]).toEqual([503, 'store_error']);
+  failing = false;
+  await pushScan(app.url, c, { openid: openid('alice'), event: 'SCAN', eventKey: sceneOf(sim, started.qrcodeUrl) });
+  expect((await pollJson(a, started.poll)).body.status).toBe('done');
+  expect(app.logger.text()).toContain('"code":"store_error","action":"follow"');
 });
 
 test('follow needs mp with its message server, and bad follow options name the field', () => {
