@@ -3,6 +3,9 @@ import type { FollowSettings } from './options';
 import { scanKey, sceneOfEvent } from './scene';
 import type { ScanWaiters } from './waiters';
 
+/** The longest `follow.expireSeconds` allows, and a minute of clock skew. */
+const MAX_SCENE_SECONDS = 1800 + 60;
+
 /** The fields of a verified `subscribe` / `SCAN` event this surface reads (the message server's typed event). */
 export interface ScanEventLike {
   event: string;
@@ -28,7 +31,9 @@ export function scanEventHandler(ctx: WxContext, settings: FollowSettings, waite
     const scene = sceneOfEvent(message.event, message.eventKey);
     if (!scene) return undefined;
     const { replies } = settings;
+    // Our scenes live at most 30 minutes (`follow.expireSeconds`): a longer claim is not one of ours.
     const ttl = Math.floor((scene.exp - ctx.now()) / 1000);
+    if (ttl > MAX_SCENE_SECONDS) return undefined;
     if (ttl <= 0) return { type: 'text', content: replies.expired };
     const openid = message.fromUserName;
     const record: ScanRecord = { openid };

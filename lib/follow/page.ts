@@ -36,7 +36,8 @@ const SCRIPT = `(function(){var m=document.getElementById('follow'),s=document.g
 var poll=m.getAttribute('data-poll'),t=JSON.parse(m.getAttribute('data-text'));
 function end(a){if(a.status==='done'){s.textContent=t.done;location.replace(a.next||'/');return true}
 if(a.status==='expired'){s.textContent=t.expired;img.style.opacity='.2';r.hidden=false;return true}return false}
-if(window.EventSource){var es=new EventSource(poll);es.onmessage=function(e){try{if(end(JSON.parse(e.data)))es.close()}catch(x){es.close();s.textContent=t.failed}};return}
+if(window.EventSource){var es=new EventSource(poll);es.onmessage=function(e){try{if(end(JSON.parse(e.data)))es.close()}catch(x){es.close();s.textContent=t.failed}};
+es.onerror=function(){if(es.readyState===2){s.textContent=t.failed;r.hidden=false}};return}
 (function again(){fetch(poll,{headers:{Accept:'application/json'},credentials:'same-origin'}).then(function(x){return x.json()}).then(function(a){if(!end(a))again()},function(){setTimeout(again,2000)})})();})();`;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;

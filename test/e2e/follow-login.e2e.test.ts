@@ -48,3 +48,23 @@ test('desktop shows the QR code → the phone scans and follows → the desktop 
   await phoneContext.close();
   await desktop.close();
 });
+
+test("the package's own page (GET /oauth/wechat/follow) works under its CSP: the image shows, EventSource waits, the scan lands it on next", async () => {
+  const desktop = await run.browser.newContext();
+  const page = await desktop.newPage();
+  const refused: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && refused.push(m.text()));
+  await page.goto(`${run.url}/oauth/wechat/follow?next=%2Fprofile`);
+  const img = page.locator('#qrcode');
+  await img.waitFor({ state: 'visible' });
+  // The image loaded from the simulator's mp host (a CSP refusal would leave it 0 wide).
+  await page.waitForFunction(() => (document.getElementById('qrcode') as HTMLImageElement).naturalWidth > 0);
+  const ticket = new URL((await img.getAttribute('src'))!).searchParams.get('ticket')!;
+  await shot(page, 'follow-05-package-page');
+  const pushed = await run.example.context.simulator!.scanQrcode({ ticket, user: 'erin', as: 'already' });
+  expect(pushed.reply?.Content).toBe('登录成功');
+  await page.waitForURL(`${run.url}/profile`);
+  expect(await page.textContent('body')).toContain(run.example.context.simulator!.openidOf(MP.appid, 'erin'));
+  expect(refused).toEqual([]);
+  await desktop.close();
+});
