@@ -31,16 +31,17 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
       return;
     }
     const scene = sceneOf(req);
-    const body = `
+    const body = `<h1>Codes &amp; links</h1>
 <p>A mini-program code carries a <code>scene</code> (at most 32 characters) that the page <code>${esc(PAGE)}</code>
 receives when someone scans it. ${context?.simulator ? 'On the simulator the code is a QR image of what a scan would open.' : ''}</p>
 <form method="get" action="/mini-program/codes">
   <label>scene <input id="scene" name="scene" value="${esc(scene)}" maxlength="64"></label>
-  <button type="submit">Make the code</button>
+  <button id="make-code" type="submit">Make the code</button>
 </form>
 <p><img id="wxacode" alt="mini-program code for ${esc(scene)}" width="280" height="280" src="/mini-program/codes/code.png?scene=${encodeURIComponent(scene)}"></p>
+<p>Links open the mini program from outside it: a URL Link (valid 7 days) and a Short Link.</p>
 <form method="post" action="/mini-program/codes/link">
-  <button id="make-link" type="submit">Make a URL Link and a Short Link (valid 7 days)</button>
+  <button id="make-link" type="submit">Make the links</button>
 </form>`;
     res.set('Cache-Control', 'no-store').type('html').send(render(req, body));
   });
@@ -67,6 +68,6 @@ receives when someone scans it. ${context?.simulator ? 'On the simulator the cod
     } catch (error) {
       body = `<p class="error" id="link-error">${esc(explain(error))}</p>`;
     }
-    res.set('Cache-Control', 'no-store').type('html').send(render(req, `${body}<p><a href="/mini-program/codes">Back</a></p>`));
+    res.set('Cache-Control', 'no-store').type('html').send(render(req, `<h1>Codes &amp; links</h1>${body}<p><a href="/mini-program/codes">Back</a></p>`));
   });
 }
