@@ -172,6 +172,17 @@ test('a store failing while the poll waits is a 503 store_error answer, and the 
   expect(app.logger.text()).toContain('"code":"store_error","action":"follow"');
 });
 
+test('unionid: false completes without /cgi-bin/user/info; replies.success is what the scanner reads', async () => {
+  const app = track(await startFollowApp(simUrl, c, { follow: { pollSeconds: 5, unionid: false, replies: { success: '已登录 Follow Shop 网页版' } } }, new MemoryStore()));
+  const a = browser(app.url);
+  const started = await startFollow(a);
+  sim.qrcodes.setFollowing(MP.appid, 'alice', true);
+  const calls = sim.calls('/cgi-bin/user/info');
+  expect(await pushScan(app.url, c, { openid: openid('alice'), event: 'SCAN', eventKey: sceneOf(sim, started.qrcodeUrl) })).toContain('<Content><![CDATA[已登录 Follow Shop 网页版]]></Content>');
+  expect((await pollJson(a, started.poll)).body).toEqual({ status: 'done', next: '/welcome', openid: openid('alice') });
+  expect(sim.calls('/cgi-bin/user/info')).toBe(calls);
+});
+
 test('follow needs mp with its message server, and bad follow options name the field', () => {
   const logger = captureLogger();
   expect(() => wxauth({ mp: MP, follow: {}, logger })).toThrow(expect.objectContaining({ code: 'config_error', field: 'mp.messages' }));
