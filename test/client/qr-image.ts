@@ -9,7 +9,14 @@ export function readPng(bytes: Buffer): PNG {
 /** The text a QR code in a PNG encodes, decoded by a pure-JS reader; undefined when it holds none. */
 export function decodeQr(bytes: Buffer): string | undefined {
   const png = readPng(bytes);
-  return jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength), png.width, png.height)?.data;
+  // As a viewer shows it: over white (jsQR reads RGB only, so a transparent background would be black).
+  const rgba = new Uint8ClampedArray(png.data.length);
+  for (let i = 0; i < png.data.length; i += 4) {
+    const alpha = png.data[i + 3]! / 255;
+    for (let c = 0; c < 3; c++) rgba[i + c] = Math.round(png.data[i + c]! * alpha + 255 * (1 - alpha));
+    rgba[i + 3] = 255;
+  }
+  return jsQR(rgba, png.width, png.height, { inversionAttempts: 'dontInvert' })?.data;
 }
 
 /** Unique RGBA colours of a PNG, as `#rrggbbaa`. */

@@ -33,7 +33,7 @@ const client = () => createApiClient(contextFor(h.server.url, new RedisStore(red
 
 describe('client.wxacode (getwxacodeunlimit)', () => {
   test('resolves with a PNG that decodes to the scene on the page, through the mini program’s token', async () => {
-    const png = await client().wxacode({ scene: 'order=A42&from=s', page: 'pages/order/order' });
+    const png = await client().wxacode({ scene: 'order=A42&from=s', page: 'pages/order/order', width: 280 });
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     expect(decodeQr(png)).toBe(`wxacode:${MINI.appid}:pages/order/order?scene=${encodeURIComponent('order=A42&from=s')}`);
     expect(h.sim.tokenFetches(MINI.appid)).toBe(1);
@@ -41,7 +41,7 @@ describe('client.wxacode (getwxacodeunlimit)', () => {
   });
 
   test('the home page when no page is given; width, line colour and a transparent background reach WeChat', async () => {
-    const png = await client().wxacode({ scene: 'x1', width: 300, lineColor: { r: 255, g: 0, b: 0 }, isHyaline: true });
+    const png = await client().wxacode({ scene: 'x1', width: 280, lineColor: { r: 255, g: 0, b: 0 }, isHyaline: true });
     expect(decodeQr(png)).toBe(`wxacode:${MINI.appid}:home?scene=x1`);
     expect(coloursOf(png)).toEqual(new Set(['#ff0000ff', '#00000000']));
   });
@@ -77,7 +77,7 @@ describe('client.wxacode (getwxacodeunlimit)', () => {
     const error = await c.wxacode({ scene: 'a', page: 'pages/new/new' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'args_error', errcode: 41030, status: 400 });
     expect(JSON.stringify(error)).not.toContain('access_token');
-    expect(decodeQr(await c.wxacode({ scene: 'a', page: 'pages/new/new', checkPath: false, envVersion: 'develop' }))).toBe(`wxacode:${MINI.appid}:pages/new/new?scene=a`);
+    expect(decodeQr(await c.wxacode({ scene: 'a', page: 'pages/new/new', checkPath: false, envVersion: 'develop', width: 280 }))).toBe(`wxacode:${MINI.appid}:pages/new/new?scene=a`);
   });
 
   test('the quota errcode (45009) is a wechat_error with status 503 and the errcode kept, never image bytes', async () => {
@@ -97,15 +97,15 @@ describe('client.wxacode (getwxacodeunlimit)', () => {
 
   test('a refused token (40001) is dropped, fetched again and the code retried once', async () => {
     const c = client();
-    await c.wxacode({ scene: 'warm' });
+    await c.wxacode({ scene: 'warm', width: 280 });
     h.sim.faults.inject(UNLIMIT, { errcode: 40001 });
-    expect(decodeQr(await c.wxacode({ scene: 'again' }))).toBe(`wxacode:${MINI.appid}:home?scene=again`);
+    expect(decodeQr(await c.wxacode({ scene: 'again', width: 280 }))).toBe(`wxacode:${MINI.appid}:home?scene=again`);
     expect(h.sim.tokenFetches(MINI.appid)).toBe(2);
   });
 
   test('busy (-1) is retried: the same code again is harmless', async () => {
     h.sim.faults.inject(UNLIMIT, { errcode: -1 });
-    expect(decodeQr(await client().wxacode({ scene: 'b' }))).toBe(`wxacode:${MINI.appid}:home?scene=b`);
+    expect(decodeQr(await client().wxacode({ scene: 'b', width: 280 }))).toBe(`wxacode:${MINI.appid}:home?scene=b`);
     expect(h.sim.calls(UNLIMIT)).toBe(2);
   });
 
@@ -135,7 +135,7 @@ describe('client.wxacodeForPath (getwxacode)', () => {
     h.sim.wxacodes.pathLimit = 1;
     try {
       const c = client();
-      await c.wxacodeForPath({ path: 'pages/a/a?n=1' });
+      await c.wxacodeForPath({ path: 'pages/a/a?n=1', width: 280 });
       await expect(c.wxacodeForPath({ path: 'pages/a/a?n=2' })).rejects.toMatchObject({ code: 'wechat_error', errcode: 45029 });
     } finally {
       h.sim.wxacodes.pathLimit = 100_000;
