@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { SurfaceDeps } from '../deps';
+import type { FollowStartOptions } from '../follow/router';
 import { identify } from '../identity';
 import { handleCallback } from './callback';
 import { handleLoginStart, startBrowserLogin, type AuthStartOptions } from './login-start';
@@ -12,8 +13,12 @@ import { qrconnectUrl, serveWidgetScript } from './widget-routes';
 export type { AuthStartOptions } from './login-start';
 export { PATHS } from './paths';
 
-/** Options of `router.requireLogin(options)`: how to start the login when the request has none. */
-export type RequireLoginOptions = Omit<AuthStartOptions, 'next'>;
+/**
+ * Options of `router.requireLogin(options)`: how to start the login when the request has none —
+ * a browser login (`mp` / `qrcode`, or from the User-Agent) or follow-to-login (`{ action: 'follow' }`,
+ * which takes no `scope`). The destination is always the request's own URL.
+ */
+export type RequireLoginOptions = Omit<AuthStartOptions, 'next'> | Omit<FollowStartOptions, 'next'>;
 
 /** Starts one kind of login from the app's own route (`router.auth(req, res, { action })`). */
 export type LoginStarter<O extends { action?: string } = { action?: string }> = (req: Request, res: Response, options: O) => Promise<void>;
@@ -51,7 +56,7 @@ export function mountOAuth(router: Router, deps: SurfaceDeps) {
     return start(req, res, o);
   }
 
-  function requireLogin(o: { action?: string } = {}): RequestHandler {
+  function requireLogin(o: RequireLoginOptions = {}): RequestHandler {
     return (req, res, nextFn) => {
       // On a route outside the router nothing has read the login yet: read it here.
       identify(deps.identity, req).then(() => (req.wxauth ? nextFn() : auth(req, res, o)), nextFn).catch(nextFn);

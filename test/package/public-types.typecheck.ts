@@ -3,7 +3,7 @@
  * configurations compile, wrong ones are compile errors, and the router's helpers are typed.
  */
 import type { Request, Response } from 'express';
-import { wxauth, WxAuthError, ErrorCodes, type WxAuthOptions, type WxIdentity, type PayApi } from '../../lib';
+import { wxauth, WxAuthError, ErrorCodes, type RequireLoginOptions, type WxAuthOptions, type WxIdentity, type PayApi } from '../../lib';
 
 const options: WxAuthOptions = {
   mp: { appid: 'wx1234567890abcdef', secret: 's' },
@@ -39,6 +39,16 @@ export function typedRouter(req: Request, res: Response): void {
   });
   const identity: WxIdentity | undefined = req.wxauth;
   const guard = router.requireLogin({ action: 'mp', scope: 'snsapi_userinfo' });
+  // Follow-to-login is a login action like the others; it has no scope, and no next (the request's own URL).
+  const followGuard = router.requireLogin({ action: 'follow' });
+  const followGuardOptions: RequireLoginOptions = { action: 'follow' };
+  // @ts-expect-error follow-to-login takes no scope
+  const followWithScope = router.requireLogin({ action: 'follow', scope: 'snsapi_userinfo' });
+  // @ts-expect-error requireLogin always comes back to the request's own URL
+  const guardWithNext = router.requireLogin({ action: 'follow', next: '/' });
+  // @ts-expect-error an action the router does not know
+  const unknownAction = router.requireLogin({ action: 'sms' });
+  void [followGuard, followGuardOptions, followWithScope, guardWithNext, unknownAction, router.auth(req, res, { action: 'follow', next: '/' })];
   const pay: PayApi = router.pay;
   const ticket: Promise<string> = router.client.getJsapiTicket();
   // A template msgid is a 64-bit integer: a decimal string, never a number that would round it.
