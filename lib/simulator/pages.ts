@@ -155,6 +155,12 @@ export function outsideWechatPage(): string {
   );
 }
 
+/**
+ * The user's phone, for an official account (phone/scan.ts, phone/console.ts): scanning a follow
+ * QR code and chatting with the account through its message server.
+ */
+const PHONE_LINKS = `<p>The phone: <a id="phone-scan-link" href="/sim/phone/scan">扫一扫 Scan</a> an official account's QR code (follow-to-login), or <a id="phone-console-link" href="/sim/phone/console">send the account a message</a> (its message server's reply shown as the chat).</p>`;
+
 /** `GET /`: what a human running the example app sees when opening the simulator. */
 export function homePage(apps: readonly SimApp[], base: string): string {
   const rows = apps
@@ -172,6 +178,9 @@ export function homePage(apps: readonly SimApp[], base: string): string {
     '/cgi-bin/stable_token',
     '/cgi-bin/ticket/getticket',
     '/cgi-bin/message/template/send',
+    '/cgi-bin/qrcode/create',
+    '/cgi-bin/showqrcode',
+    '/cgi-bin/user/info',
     '/pay/* (pay host)',
   ]
     .map((p) => `<li><code>${esc(p)}</code></li>`)
@@ -182,7 +191,7 @@ export function homePage(apps: readonly SimApp[], base: string): string {
 <p>Open, api and pay hosts at <code id="base-url">${esc(base)}</code>.</p>
 <table id="apps"><tr><th>name</th><th>appid</th><th>type</th></tr>${rows}</table>
 <p>Pick the simulated user with <code>?sim_user=bob</code> or the <code>wxsim_user</code> cookie (default <code>alice</code>).</p>
-<p><a id="codes-link" href="/sim/codes">Get a login code</a> for a native app or mini program (what the OpenSDK or <code>wx.login()</code> hands your client).</p>
+<p><a id="codes-link" href="/sim/codes">Get a login code</a> for a native app or mini program (what the OpenSDK or <code>wx.login()</code> hands your client).</p>${apps.some((a) => a.type === 'mp') ? PHONE_LINKS : ''}
 <ul>${endpoints}</ul>`,
   );
 }
