@@ -17,7 +17,7 @@ import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { isWxAuthError, wxauth, type AppCredentials, type WxAuthOptions, type WxAuthRouter } from '../lib';
 import { createSimMerchantV3, createSimulator, type SimApp, type SimMerchant, type Simulator } from '../lib/simulator';
-import type { NavLink } from './layout';
+import { viewerContext, type NavLink } from './layout';
 import type { ExampleContext, ExampleCredentials, ExampleEnv, ExampleFeature } from './context';
 import { StartError } from './start-error';
 import { redactUrl } from './redact';
@@ -177,6 +177,8 @@ async function build(env: ExampleEnv, appOptions: ExampleAppOptions, cleanups: A
   const app = express();
   app.disable('x-powered-by');
   if (env.BASE_URL) app.set('trust proxy', 'loopback');
+  // Every page's navigation bar knows the visitor's browser (desktop-only links leave WeChat's out).
+  app.use(viewerContext);
   app.use(
     session({
       secret: env.SESSION_SECRET ?? randomBytes(32).toString('hex'),

@@ -2,11 +2,40 @@
  * The example app's page shell: one layout and a navigation bar every feature can add links to
  * (export `nav` from a feature file, or call `context.addNav()` in its `register`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Request, RequestHandler } from 'express';
+
 export interface NavLink {
   href: string;
   label: string;
   /** Show only to logged-in visitors. */
   loggedIn?: boolean;
+  /** Show only to visitors not logged in (a way to log in). */
+  loggedOut?: boolean;
+  /** Not inside WeChat's browser (a login by scanning a QR code: no one scans the phone they hold). */
+  desktopOnly?: boolean;
+}
+
+/** WeChat's in-app browser says so in its User-Agent (`MicroMessenger/8.0.47 …`). */
+export function inWeChat(req: Request): boolean {
+  return /MicroMessenger/i.test(req.get('user-agent') ?? '');
+}
+
+/**
+ * The browser of the request being answered, for the navigation bar: every feature renders with
+ * `page(title, body, { nav, loggedIn })`, and none has to pass the User-Agent along for the bar to
+ * leave out the desktop-only links inside WeChat.
+ */
+const viewer = new AsyncLocalStorage<{ inWeChat: boolean }>();
+
+/** Middleware (first in the app): the rest of the request runs knowing whether it came from inside WeChat. */
+export const viewerContext: RequestHandler = (req, _res, next) => viewer.run({ inWeChat: inWeChat(req) }, next);
+
+/** Whether a link belongs in the bar for this visitor. */
+export function showsLink(link: NavLink, who: { loggedIn: boolean; inWeChat: boolean }): boolean {
+  if (link.loggedIn && !who.loggedIn) return false;
+  if (link.loggedOut && who.loggedIn) return false;
+  return !(link.desktopOnly && who.inWeChat);
 }
 
 export function esc(value: unknown): string {
@@ -43,9 +72,11 @@ td{font-family:ui-monospace,monospace;font-size:.85rem}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem}dt{color:#666}dd{margin:0;font-family:ui-monospace,monospace;overflow-wrap:anywhere}`;
 
 /** A full HTML page with the navigation bar; `body` is trusted HTML (escape what you put in it). */
-export function page(title: string, body: string, options: { nav: readonly NavLink[]; loggedIn: boolean; head?: string }): string {
+export function page(title: string, body: string, options: { nav: readonly NavLink[]; loggedIn: boolean; head?: string; inWeChat?: boolean }): string {
+  // Outside a request run by `viewerContext` (a page rendered by hand) the visitor counts as a desktop browser.
+  const who = { loggedIn: options.loggedIn, inWeChat: options.inWeChat ?? viewer.getStore()?.inWeChat ?? false };
   const links = options.nav
-    .filter((l) => !l.loggedIn || options.loggedIn)
+    .filter((l) => showsLink(l, who))
     .map((l) => `<a href="${esc(l.href)}">${esc(l.label)}</a>`)
     .join('');
   const logout = options.loggedIn

@@ -10,10 +10,11 @@
  */
 import type { Express, Request } from 'express';
 import type { WxAuthOptions, WxAuthRouter } from '../../lib';
-import { esc, page, type NavLink } from '../layout';
+import { esc, inWeChat, page, type NavLink } from '../layout';
 import type { ExampleContext } from '../context';
 
-export const nav: NavLink[] = [{ href: '/login/follow', label: '关注公众号登录' }];
+// A way to log in on a desktop: not shown once logged in, nor inside WeChat (as QR login).
+export const nav: NavLink[] = [{ href: '/login/follow', label: '关注公众号登录', loggedOut: true, desktopOnly: true }];
 
 /** The simulator's message-server settings (public on purpose: they only open the simulator). */
 export const SIM_MESSAGES = { token: 'exampletoken', encodingAESKey: 'exampleEncodingAESKey0123456789abcdefghijkl', mode: 'safe' as const };
@@ -41,12 +42,12 @@ es.onmessage=function(e){var a=JSON.parse(e.data);if(a.status==='done'){es.close
 else if(a.status==='expired'){es.close();s.textContent='二维码已过期，请刷新页面'}}})`;
 
 export function register(app: Express, router: WxAuthRouter, context: ExampleContext): void {
-  const render = (req: Request, body: string, head = '') => page('关注公众号登录', body, { nav: context.nav, loggedIn: !!req.wxauth, head });
+  const render = (req: Request, body: string, head = '') => page('关注公众号登录', body, { nav: context.nav, loggedIn: !!req.wxauth, inWeChat: inWeChat(req), head });
   let connected = false;
 
   app.get('/login/follow', (req, res) => {
     if (req.wxauth) return void res.redirect(303, '/profile');
-    if (/MicroMessenger/i.test(req.get('user-agent') ?? '')) {
+    if (inWeChat(req)) {
       return void res.type('html').send(render(req, '<h1>关注公众号登录</h1><p id="follow-not-here">This login is for desktop browsers: inside WeChat, log in with the official account.</p>'));
     }
     if (!context.credentials.mp || !exampleMessages(context)) {

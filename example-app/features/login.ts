@@ -1,12 +1,12 @@
 /**
- * Login part of the example app: the login buttons (QR login only outside WeChat and only for
- * visitors not logged in), the embedded QR page, the profile page behind `requireLogin`, chiki's
+ * Login part of the example app: the login buttons (QR login and 关注公众号登录 only outside WeChat
+ * and only for visitors not logged in), the embedded QR page, the profile page behind `requireLogin`, chiki's
  * base-then-userinfo upgrade in the success hook, and an `errorHandler` that logs every failed
  * login and answers one case — the user pressed Deny — with the shop's own page.
  */
 import type { Express, Request } from 'express';
 import type { WxAuthRouter, WechatUserinfo } from '../../lib';
-import { esc, page, type NavLink } from '../layout';
+import { esc, inWeChat, page, type NavLink } from '../layout';
 import type { ExampleContext } from '../context';
 
 export const nav: NavLink[] = [
@@ -23,7 +23,7 @@ interface Profile {
 export function register(app: Express, router: WxAuthRouter, context?: ExampleContext): void {
   const profiles = new Map<string, Profile>();
   const render = (req: Request, title: string, body: string, head = '') =>
-    page(title, body, { nav: context?.nav ?? nav, loggedIn: !!req.wxauth, head });
+    page(title, body, { nav: context?.nav ?? nav, loggedIn: !!req.wxauth, inWeChat: inWeChat(req), head });
 
   // Log in with snsapi_base (silent); for someone we have never seen, go round again with
   // snsapi_userinfo to read their profile once (the consent page appears only that time).
@@ -52,11 +52,11 @@ export function register(app: Express, router: WxAuthRouter, context?: ExampleCo
     // The logout button comes back here with ?loggedout=1: say so (only to someone logged out).
     const flash = !who && req.query.loggedout === '1' ? '<p id="flash" class="notice" role="status">You are logged out.</p>' : '';
     // Inside WeChat only the official account's login works: scanning a QR code shown on the
-    // phone you would scan it with is no way to log in.
+    // phone you would scan it with is no way to log in (QR login and follow-to-login alike).
     const qr = inWeChat(req)
-      ? '<p><small>Inside WeChat you log in with the official account (mp); QR login is for desktop browsers.</small></p>'
-      : `<p><a id="login-qr" class="button secondary" href="/login/qr">QR login</a></p>
-<p><small>mp is the official-account login that runs inside WeChat's browser; QR login is for desktop browsers.</small></p>`;
+      ? '<p><small>Inside WeChat you log in with the official account (mp); QR login and 关注公众号登录 are for desktop browsers.</small></p>'
+      : `<p><a id="login-qr" class="button secondary" href="/login/qr">QR login</a><a id="login-follow" class="button secondary" href="/login/follow">关注公众号登录</a></p>
+<p><small>mp is the official-account login that runs inside WeChat's browser; on a desktop, QR login needs a website app, 关注公众号登录 only the official account (scan its QR code and follow it).</small></p>`;
     const body = who
       ? `<h1>Welcome back</h1><p>You are logged in with <b>${esc(who.action)}</b>. <a href="/profile">See your profile</a>.</p>`
       : `${flash}<h1>express-wxauth example</h1>
@@ -96,11 +96,6 @@ ${qr}`;
     const body = `<h1 id="profile">Profile</h1>${avatar}<dl>${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd id="${esc(k)}">${esc(v)}</dd>`).join('')}</dl>`;
     res.set('Cache-Control', 'no-store').type('html').send(render(req, 'Profile', body));
   });
-}
-
-/** WeChat's in-app browser says so in its User-Agent (`MicroMessenger/8.0.47 …`). */
-function inWeChat(req: Request): boolean {
-  return /MicroMessenger/i.test(req.get('user-agent') ?? '');
 }
 
 function pick(userinfo: WechatUserinfo): Profile {

@@ -39,6 +39,7 @@ test('offline: the simulator starts, mp login goes base → userinfo once, profi
   const home = await browser.get('/');
   expect(home.text).toContain('Log in with WeChat (mp)');
   expect(home.text).not.toContain('id="login-qr"'); // inside WeChat there is no QR code to scan
+  expect(home.text).not.toContain('href="/login/follow"'); // nor one of the official account to follow
 
   // First login: snsapi_base, unknown user → upgrade → consent page → Approve → profile.
   const consent = await browser.visit('/oauth/wechat/login?action=mp&next=%2Fprofile');
@@ -54,6 +55,7 @@ test('offline: the simulator starts, mp login goes base → userinfo once, profi
 
   // Log out, log in again: a known user stays on snsapi_base (no consent page).
   expect((await browser.get('/')).text).not.toContain('id="login-qr"'); // nor once logged in
+  for (const path of ['/', '/profile', '/shop', '/jssdk']) expect([path, (await browser.get(path)).text]).toEqual([path, expect.not.stringContaining('href="/login/follow"')]);
   expect((await browser.get('/login/qr')).headers.location).toBe('/profile');
   const out = await browser.post('/oauth/wechat/logout?next=%2F%3Floggedout%3D1', {}, 'form', { Origin: url });
   expect(out.status).toBe(303);
@@ -72,6 +74,8 @@ test('offline: the QR page embeds /weixin-login.js and QR login works', async ()
   const browser = new Browser(url, simUrl, DESKTOP_UA);
   const home = await browser.get('/');
   expect(home.text).toContain('id="login-qr"'); // a desktop browser is offered QR login
+  expect(home.text).toContain('<a id="login-follow" class="button secondary" href="/login/follow">关注公众号登录</a>'); // and follow-to-login next to it
+  expect(home.text).toContain('<a href="/login/follow">关注公众号登录</a>'); // in the navigation bar too
   const page = await browser.get('/login/qr');
   expect(page.text).toContain('<div id="login_container">');
   const src = page.text.match(/<script src="([^"]+weixin-login\.js[^"]*)"/)![1]!.replace(/&amp;/g, '&');
@@ -82,6 +86,22 @@ test('offline: the QR page embeds /weixin-login.js and QR login works', async ()
   const done = await browser.submitSimForm(qr.res, qr.url, { user: 'bob' });
   expect(done.url).toBe(`${url}/profile`);
   expect(done.res.text).toContain('qrcode');
+  // Logged in, there is nothing to log in with: no follow link on any page, no login buttons.
+  for (const path of ['/', '/profile', '/shop', '/jssdk']) expect([path, (await browser.get(path)).text]).toEqual([path, expect.not.stringContaining('href="/login/follow"')]);
+  expect((await browser.get('/')).text).not.toContain('id="login-follow"');
+});
+
+test("offline: follow-to-login's link is a desktop visitor's way in — on every page before login, on none inside WeChat", async () => {
+  await boot({});
+  const simUrl = example.context.simulatorUrl!;
+  const desktop = new Browser(url, simUrl, DESKTOP_UA);
+  const wechat = new Browser(url, simUrl, WECHAT_UA);
+  for (const path of ['/', '/shop', '/jssdk', '/login/qr', '/login/follow']) {
+    expect([path, (await desktop.get(path)).text]).toEqual([path, expect.stringContaining('<a href="/login/follow">关注公众号登录</a>')]);
+    expect([path, (await wechat.get(path)).text]).toEqual([path, expect.not.stringContaining('href="/login/follow"')]);
+  }
+  // The page itself, opened inside WeChat anyway, says where to log in instead.
+  expect((await wechat.get('/login/follow')).text).toContain('id="follow-not-here"');
 });
 
 test('with REDIS_URL: sessions and state live in Redis', async () => {
