@@ -21,7 +21,9 @@ module.exports = {
     {
       ...project,
       displayName: 'express4',
-      testMatch: ['<rootDir>/test/oauth/flows*.test.ts', '<rootDir>/test/wxauth/example-app.test.ts', '<rootDir>/test/native/native-api*.test.ts', '<rootDir>/test/miniprogram/miniprogram-api*.test.ts', '<rootDir>/test/identity/jwt-http*.test.ts', '<rootDir>/test/passport/*.test.ts'],
+      testMatch: ['<rootDir>/test/oauth/flows*.test.ts', '<rootDir>/test/wxauth/example-app.test.ts', '<rootDir>/test/native/native-api*.test.ts', '<rootDir>/test/miniprogram/miniprogram-api*.test.ts', '<rootDir>/test/miniprogram/phone*.test.ts', '<rootDir>/test/identity/jwt-http*.test.ts', '<rootDir>/test/passport/*.test.ts', '<rootDir>/test/follow/*.test.ts'],
+      // Follow-to-login's unit level (scenes, seals, waiters) and its API client calls run no app router.
+      testPathIgnorePatterns: [...project.testPathIgnorePatterns, '<rootDir>/test/follow/(scene-and-waiters|qrcode-api)\\.test\\.ts$'],
       moduleNameMapper: { '^express$': 'express4', '^express/package\\.json$': 'express4/package.json' },
       globals: { EXPRESS_MAJOR: '4' },
     },
