@@ -53,6 +53,7 @@ async function serve(kind: Kind, prefix: string): Promise<void> {
     await redis?.connect();
     const router = wxauth({
       mp: { appid: APPID, secret: 'bench-secret', messages: { token: TOKEN, encodingAESKey: AES_KEY, mode: 'safe' } },
+      baseUrl: 'http://127.0.0.1', // NODE_ENV=production: the JSSDK route that mp turns on wants it
       ...(redis ? { store: redis, storePrefix: prefix } : {}),
       logger: { warn: () => undefined, error: () => undefined },
     });
@@ -168,7 +169,7 @@ async function measure(kind: Kind, prefix: string): Promise<Record<Scenario, Mea
       };
     };
     const distinct = await run(() => delivery(newMessage()), (handled, r) => `handler calls ${handled}, answered ${r.requests.total}`);
-    const handledOnce = Array.from({ length: 1000 }, (_, i) => newMessage(`8${String(i).padStart(15, '0')}${kind.length}${process.pid}`));
+    const handledOnce = Array.from({ length: 1000 }, (_, i) => newMessage(`8${String(i).padStart(4, '0')}${Date.now()}${kind.length}`));
     for (const encrypted of handledOnce) await post(url, delivery(encrypted));
     let i = 0;
     const retry = await run(() => delivery(handledOnce[i++ % handledOnce.length]!), (handled, r) => `handler calls ${handled}, answered ${r.requests.total}`);
