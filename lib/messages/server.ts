@@ -100,7 +100,7 @@ export class MessageServerCore {
     const key = `wxmsg:${this.envelope.appid}:${dedupeKey(message)}`;
     let replyXml: string | undefined;
     let late = false;
-    const work = runOnce(this.io.store, key, { lockSeconds: 30, waitMs: this.replyTimeoutMs, rememberSeconds: DONE_SECONDS, now: this.io.now, logger: this.io.logger }, async () => {
+    const work = runOnce(this.io.store, key, { lockSeconds: 30, waitMs: this.replyTimeoutMs, rememberSeconds: DONE_SECONDS, now: this.io.now, logger: this.io.logger, label: 'wxmsg' }, async () => {
       const reply = await this.handlers.run(message);
       if (reply === undefined) return;
       replyXml = this.replyXml(reply, message);

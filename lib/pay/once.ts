@@ -22,6 +22,8 @@ export interface OnceOptions {
    * them (`store.waitReplicas`, Redis `WAIT`), at most `timeoutMs`. Fewer is logged, not failed.
    */
   durable?: { replicas: number; timeoutMs: number };
+  /** What the log lines start with: the surface using the machinery. Default `wxpay` (the message server passes `wxmsg`). */
+  label?: string;
 }
 
 /** Backoff of the done-mark retries: 50 ms, doubling, at most 1 s between attempts. */
@@ -93,14 +95,14 @@ export async function runOnce(store: Store, key: string, options: OnceOptions, f
   if ((!store.expireIfEquals || !store.setIfEquals) && !warnedStores.has(store)) {
     warnedStores.add(store);
     try {
-      logger.warn('wxpay: the store has no expireIfEquals / setIfEquals: once-only leases cannot be renewed, so a handler slower than lockSeconds may run twice at once');
+      logger.warn(`${options.label ?? 'wxpay'}: the store has no expireIfEquals / setIfEquals: once-only leases cannot be renewed, so a handler slower than lockSeconds may run twice at once`);
     } catch {
       // A logger that throws must not change the outcome.
     }
   }
   const warnLost = () => {
     try {
-      logger.warn('wxpay: once-only lease lost while the handler ran; another delivery may run it too', { kind: kindOf(key) });
+      logger.warn(`${options.label ?? 'wxpay'}: once-only lease lost while the handler ran; another delivery may run it too`, { kind: kindOf(key) });
     } catch {
       // A logger that throws must not change the outcome.
     }
@@ -170,11 +172,11 @@ async function retryMark(
     try {
       const outcome = await mark(true);
       if (outcome === 'ran') await waitDurable(store, onceKey, options, logger, 'done mark');
-      tell(logger, 'warn', 'wxpay: the done mark was stored after the store came back', { kind: kindOf(onceKey), attempts: attempt + 1, outcome });
+      tell(logger, 'warn', `${options.label ?? 'wxpay'}: the done mark was stored after the store came back`, { kind: kindOf(onceKey), attempts: attempt + 1, outcome });
       return;
     } catch {
       if (now() >= deadline) {
-        tell(logger, 'error', 'wxpay: gave up storing the done mark after lockSeconds; a repeat may run the handler again', { kind: kindOf(onceKey), attempts: attempt + 1 });
+        tell(logger, 'error', `${options.label ?? 'wxpay'}: gave up storing the done mark after lockSeconds; a repeat may run the handler again`, { kind: kindOf(onceKey), attempts: attempt + 1 });
         return;
       }
     }
@@ -206,7 +208,7 @@ async function waitDurable(store: Store, key: string, options: OnceOptions, logg
   if (!store.waitReplicas) {
     if (!warnedNotDurable.has(store)) {
       warnedNotDurable.add(store);
-      tell(logger, 'warn', 'wxpay: durableMarks is set but the store has no waitReplicas: marks are not waited for', {});
+      tell(logger, 'warn', `${options.label ?? 'wxpay'}: durableMarks is set but the store has no waitReplicas: marks are not waited for`, {});
     }
     return;
   }
@@ -214,7 +216,7 @@ async function waitDurable(store: Store, key: string, options: OnceOptions, logg
     .then(() => store.waitReplicas!(key, durable.replicas, durable.timeoutMs))
     .catch(() => -1);
   if (acked >= durable.replicas) return;
-  tell(logger, what === 'lock' ? 'warn' : 'error', `wxpay: the ${what} reached ${Math.max(0, acked)} of ${durable.replicas} replicas within ${durable.timeoutMs} ms; a failover now may lose it`, {
+  tell(logger, what === 'lock' ? 'warn' : 'error', `${options.label ?? 'wxpay'}: the ${what} reached ${Math.max(0, acked)} of ${durable.replicas} replicas within ${durable.timeoutMs} ms; a failover now may lose it`, {
     kind: kindOf(key),
     replicas: Math.max(0, acked),
     ...(acked < 0 ? { storeError: true } : {}),
