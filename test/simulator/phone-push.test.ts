@@ -156,3 +156,13 @@ describe('the phone console page', () => {
     expect(res.text).toContain('id="error"');
   });
 });
+
+test('an app given with `messages` in createSimulator is connected from the start (plain mode here)', async () => {
+  const plainSim = createSimulator({ apps: [{ appid: 'wxmp000000000002', secret: 's2', type: 'mp', messages: { url: `${url}/elsewhere`, token: TOKEN, mode: 'plain' } }] });
+  const result = await plainSim.pushMessage('wxmp000000000002', { from: 'alice', content: 'hi' });
+  // Our app has no route there: Express answers 404, which WeChat does not retry.
+  expect(result.outcome).toBe('failed');
+  expect(result.attempts).toEqual([expect.objectContaining({ status: 404, timedOut: false })]);
+  expect(result.xml).not.toContain('<Encrypt>');
+  expect(() => createSimulator({ apps: [{ appid: 'wxmp000000000003', secret: 's', type: 'mp', messages: { url: 'ftp://x', token: 't', mode: 'plain' } }] })).toThrow(expect.objectContaining({ code: 'config_error', field: 'simulator.apps.0.messages.url' }));
+});
