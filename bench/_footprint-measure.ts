@@ -220,6 +220,10 @@ export function keyPattern(key: string, prefixes: readonly string[], known: Read
   let k = store && key.startsWith(store) ? `<prefix>${key.slice(store.length)}` : key;
   for (const [value, name] of known) k = k.split(value).join(name);
   return k
+    // The message server's marks: a delivery's signed timestamp and nonce, a message's MsgId, an event's CreateTime.
+    .replace(/:nonce:\d+:[^:]+$/, ':nonce:<timestamp>:<nonce>')
+    .replace(/:id:\d+(?=:|$)/, ':id:<MsgId>')
+    .replace(/(:ev:[^:]+):\d+:/, '$1:<CreateTime>:')
     .replace(/\b\d{12,}\b/g, '<transaction_id>')
     .replace(/\b[0-9a-f]{64}\b/g, '<sha256>')
     .replace(/\b[0-9a-f]{32}\b/g, '<id>')

@@ -17,10 +17,11 @@ import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import express from 'express';
 import session from 'express-session';
 import { createClient, type RedisClientType } from 'redis';
-import { wxauth, type WxAuthOptions } from '../lib';
+import { wxauth, type WxAuthOptions, type WxAuthRouter } from '../lib';
 import { signPay } from '../lib/pay/sign';
 import { buildPayXml } from '../lib/pay/xml';
 import { createSimulator } from '../lib/simulator';
+import { echoHandler, followSteps, FOOTPRINT_MESSAGES } from './_footprint-follow';
 import { measure, report, type Http, type Step } from './_footprint-measure';
 
 export { Http, keyPattern, measure, report, type CookieWrite, type Reply, type Step, type StepResult } from './_footprint-measure';
@@ -90,7 +91,7 @@ export async function footprint(redis: RedisClientType): Promise<Footprint> {
 
   /** One app per storage, all on the same Redis store prefix (as several processes of one site would be). */
   const servers: http.Server[] = [];
-  async function startApp(storage: Storage, extra: Partial<WxAuthOptions> = {}): Promise<string> {
+  async function startApp(storage: Storage, extra: Partial<WxAuthOptions> = {}, setup?: (router: WxAuthRouter) => void): Promise<string> {
     const app = express();
     const { url, server } = await listen(app);
     servers.push(server);
@@ -115,6 +116,7 @@ export async function footprint(redis: RedisClientType): Promise<Footprint> {
       ...extra,
     });
     router.pay.onNotify(async () => undefined);
+    setup?.(router);
     app.use(router);
     app.get('/profile', router.requireLogin(), (req, res) => res.json(req.wxauth));
     return url;
@@ -126,6 +128,8 @@ export async function footprint(redis: RedisClientType): Promise<Footprint> {
     cookieUser: await startApp('cookie', { resolveUser: () => USER }),
     jwt: await startApp('jwt'),
     jwtUser: await startApp('jwt', { resolveUser: () => USER }),
+    // Follow-to-login needs the official account's message server; its replies come from an echo handler.
+    follow: await startApp('session', { mp: { ...MP, messages: FOOTPRINT_MESSAGES }, follow: { pollSeconds: 5 } }, (router) => router.onMessage((m) => echoHandler({ content: m.msgType === 'text' ? (m as { content?: string }).content : '' }))),
   };
 
   /** An mp login in WeChat's browser, to the callback (snsapi_base: WeChat answers with a redirect). */
@@ -144,6 +148,7 @@ export async function footprint(redis: RedisClientType): Promise<Footprint> {
     if (status !== want) throw new Error(`${what}: ${status}, expected ${want}`);
   };
   let jwtToken = '';
+  let miniSession = '';
   /** The token is the client's to keep (no cookie): listed with the cookies as what the client carries. */
   const jwtLogin = async (h: Http, app: string) => {
     jwtToken = String((await mpLogin(h, app, true)).token);
@@ -199,7 +204,11 @@ export async function footprint(redis: RedisClientType): Promise<Footprint> {
       surface: 'mini program (storage jwt)',
       when: 'POST /wx/miniprogram/login',
       app: apps.jwt,
-      run: async (h, app) => expect((await h.post(`${app}/wx/miniprogram/login`, JSON.stringify({ code: sim.issueCode(MINI.appid, { user: 'carol' }) }), { 'Content-Type': 'application/json' })).status, 200, 'mini login'),
+      run: async (h, app) => {
+        const res = await h.post(`${app}/wx/miniprogram/login`, JSON.stringify({ code: sim.issueCode(MINI.appid, { user: 'carol' }) }), { 'Content-Type': 'application/json' });
+        expect(res.status, 200, 'mini login');
+        miniSession = String((JSON.parse(res.body) as { sessionId?: string }).sessionId);
+      },
     },
     { surface: 'jssdk', when: 'first /weixin-config.js', app: apps.jwt, run: async (h, app) => expect((await h.get(`${app}/weixin-config.js?url=${encodeURIComponent(`${app}/page`)}`)).status, 200, 'weixin-config.js') },
     {
@@ -218,8 +227,12 @@ export async function footprint(redis: RedisClientType): Promise<Footprint> {
       },
     },
   ];
+  // After the JSSDK step: the official account's access token is cached, as on any site already serving (one per appid, not per visitor).
+  const more = followSteps({ sim, mpAppid: MP.appid, miniAppid: MINI.appid, followApp: apps.follow, miniApp: apps.jwt, miniSession: () => miniSession, miniUser: 'carol', desktopUa: DESKTOP_UA, expect });
+  steps.push(...more.steps);
 
   const known: Array<[string, string]> = [
+    ...more.known,
     [MP.appid, '<appid>'], [QR.appid, '<appid>'], [MOBILE.appid, '<appid>'], [MINI.appid, '<appid>'],
     [sim.openidOf(MINI.appid, 'carol'), '<openid>'], [MCHID, '<mchid>'],
   ];

@@ -28,16 +28,28 @@ const label = (r: StepResult) => `${r.step.surface} / ${r.step.when}`;
 
 test('every step ran', () => {
   expect(results).toHaveLength(f.steps.length);
-  expect(results.filter((r) => r.step.anonymous)).toHaveLength(6);
+  expect(results.filter((r) => r.step.anonymous)).toHaveLength(9);
 });
 
-test('anonymous login starts (mp, qrcode, qrconnect, weixin-login.js, 4 pending, long next) write nothing to Redis', () => {
+test('anonymous steps (login starts, the follow QR page and its poll before a scan, a forged message delivery) write nothing to Redis', () => {
   const anonymous = results.filter((r) => r.step.anonymous);
   // MONITOR does see this run's writes (the steps after login make some): an empty list below means none, not deafness.
   expect(results.filter((r) => r.writes.length).length).toBeGreaterThanOrEqual(10);
   expect(anonymous.map((r) => [label(r), r.writes.map((w) => `${w.command} ${pattern(w.key)}`), r.added.size])).toEqual(anonymous.map((r) => [label(r), [], 0]));
-  // … while each of them but the widget script set the pending-login cookie instead.
-  expect(anonymous.map((r) => r.cookies.some((c) => c.name === 'wxauth_pending' && c.lifetime === '600 s'))).toEqual([true, true, true, false, true, true]);
+  // … while each login start but the widget script set the pending-login cookie instead, and the
+  // follow page its own (the QR code's 300 s and 600 s of grace); the poll and the forged delivery set none.
+  const cookieOf = (r: StepResult) => r.cookies.map((c) => `${c.name} ${c.lifetime}`)[0] ?? 'none';
+  expect(anonymous.map((r) => [label(r), cookieOf(r)])).toEqual([
+    ['mp / login started (anonymous)', 'wxauth_pending 600 s'],
+    ['qrcode / login started (anonymous)', 'wxauth_pending 600 s'],
+    ['qrcode widget / /oauth/wechat/qrconnect (anonymous)', 'wxauth_pending 600 s'],
+    ['qrcode widget / /weixin-login.js (anonymous)', 'none'],
+    ['mp / 4 logins started in one browser (anonymous)', 'wxauth_pending 600 s'],
+    ['mp / 4 logins started, each with a 600-character next (anonymous)', 'wxauth_pending 600 s'],
+    ['follow login / QR code page shown (anonymous)', 'wxauth_follow 900 s'],
+    ['follow login / poll before any scan (anonymous)', 'none'],
+    ['message server / forged delivery (bad signature, anonymous)', 'none'],
+  ]);
 });
 
 /** [surface, when] → the key patterns added (sorted), the patterns deleted, and the lifetime (s) of what was added. */
@@ -60,8 +72,30 @@ const EXPECTED: Array<[string, string, string[], string[], number | undefined]> 
   ['pay v2', 'notify processed', ['<prefix>wxpay:<mchid>:pay:<transaction_id>:once'], [], 30 * DAY],
 ];
 
+const NONCE = '<prefix>wxmsg:<appid>:nonce:<timestamp>:<nonce>';
+const SCAN_EVENT = '<prefix>wxmsg:<appid>:ev:<openid>:<CreateTime>:subscribe';
+const MESSAGE = '<prefix>wxmsg:<appid>:id:<MsgId>';
+/** The surfaces without an OAuth round: [surface, when] → every key added with its lifetime (s), and the keys deleted. */
+const EXPECTED_LIFETIMES: Array<[string, string, Array<[string, number]>, string[]]> = [
+  // The verified event: the delivery's nonce (the signature window both ways + 1 min), the event's once mark and its
+  // passive reply for WeChat's retries, and "scene → openid" for the QR code's remaining life (300 s from the page, less the run).
+  ['follow login', 'verified scan event (subscribe, safe mode)', [[NONCE, 660], [`${SCAN_EVENT}:once`, 600], [`${SCAN_EVENT}:reply`, 60], ['<prefix>follow:scan:<id>', 300]], []],
+  // The poll takes the scene (single use) and the login lives where the app's storage keeps it.
+  ['follow login', 'poll completes the login', [['<session prefix><session id>', DAY]], ['<prefix>follow:scan:<id>']],
+  ['message server', 'user message (MsgId) with a passive reply', [[NONCE, 660], [`${MESSAGE}:once`, 600], [`${MESSAGE}:reply`, 60]], []],
+  // A retry is one more nonce: the once mark makes it find the handled message and its reply.
+  ['message server', "message answered late: WeChat's retry (same MsgId, new nonce)", [[NONCE, 660], [NONCE, 660], [`${MESSAGE}:once`, 600], [`${MESSAGE}:reply`, 60]], []],
+  // The phone route stores nothing per user: its first call caches the mini program's access token (one per appid).
+  ['mini program phone', "first POST /wx/miniprogram/phone (the mini program's first server API call)", [['<prefix>token:<appid>', 6900]], []],
+  ['mini program phone', 'POST /wx/miniprogram/phone', [], []],
+];
+
 test('each authenticated step adds exactly the listed keys and deletes exactly the listed ones', () => {
-  const authenticated = results.filter((r) => !r.step.anonymous);
+  const authenticated = results.filter((r) => !r.step.anonymous && EXPECTED.some(([surface, when]) => r.step.surface === surface && r.step.when === when));
+  expect(authenticated).toHaveLength(EXPECTED.length);
+  // Every other authenticated step is one of the next test's: no step goes unchecked.
+  const listed = [...EXPECTED, ...EXPECTED_LIFETIMES].map(([surface, when]) => `${surface} / ${when}`);
+  expect(results.filter((r) => !r.step.anonymous).map(label)).toEqual(listed);
   const seen = authenticated.map((r) => [r.step.surface, r.step.when, [...r.added.keys()].map(pattern).sort(), r.removed.map(pattern).sort()]);
   expect(seen).toEqual(EXPECTED.map(([surface, when, added, removed]) => [surface, when, added, removed]));
 });
@@ -88,4 +122,30 @@ test("the session stores resolveUser's whole result", () => {
   expect(plain.fields).toMatch(/^cookie \d+, wxauth \d+$/);
   // resolveUser returns {"id":"u_000042","name":"Alice Zhang","roles":["customer"]} (59 bytes): stored whole, after `,"user":`.
   expect(withUser.valueBytes - plain.valueBytes).toBe(59 + ',"user":'.length);
+});
+
+test('follow-to-login, the message server and the phone route add exactly the listed keys, each living as listed', () => {
+  const run = (surface: string, when: string) => results.find((x) => x.step.surface === surface && x.step.when === when);
+  const seen = EXPECTED_LIFETIMES.map(([surface, when]) => {
+    const r = run(surface, when);
+    return r ? [surface, when, [...r.added.keys()].map(pattern).sort(), r.removed.map(pattern).sort()] : [surface, when, 'not run'];
+  });
+  expect(seen).toEqual(EXPECTED_LIFETIMES.map(([surface, when, added, removed]) => [surface, when, added.map(([key]) => key).sort(), removed]));
+  // Within a minute of the run, never longer than the rule.
+  for (const [surface, when, added] of EXPECTED_LIFETIMES) {
+    const r = run(surface, when)!;
+    for (const [key, info] of r.added) {
+      const rule = added.find(([k]) => k === pattern(key))![1];
+      const seconds = info.pttl / 1000;
+      expect([label(r), pattern(key), seconds <= rule && seconds > rule - 60]).toEqual([label(r), pattern(key), true]);
+    }
+  }
+});
+
+test("a follow login's scan record holds the openid only (41 bytes), and the message marks are a byte or a done mark", () => {
+  const scan = results.find((r) => r.step.surface === 'follow login' && r.step.when.startsWith('verified scan'))!;
+  const byPattern = new Map([...scan.added].map(([key, info]) => [pattern(key), info]));
+  expect(byPattern.get('<prefix>follow:scan:<id>')).toMatchObject({ fields: 'openid 30', valueBytes: 41 });
+  expect(byPattern.get(NONCE)?.valueBytes).toBe(1);
+  expect(byPattern.get(`${SCAN_EVENT}:once`)?.valueBytes).toBe('done:'.length + 13);
 });
