@@ -31,6 +31,8 @@ export interface FollowStepsInput {
   followApp: string;
   /** An app with the mini program (any storage): the phone route. */
   miniApp: string;
+  /** The same with `resolveUser` (the route runs the login's last step again with `phone`). */
+  miniAppWithUser: string;
   /** The mini-program session id of `miniUser`, once its login step ran. */
   miniSession: () => string;
   miniUser: string;
@@ -110,6 +112,7 @@ export function followSteps(input: FollowStepsInput): { steps: Step[]; known: Ar
     },
     { surface: 'mini program phone', when: "first POST /wx/miniprogram/phone (the mini program's first server API call)", app: miniApp, run: phone },
     { surface: 'mini program phone', when: 'POST /wx/miniprogram/phone', app: miniApp, run: phone },
+    { surface: 'mini program phone', when: 'POST /wx/miniprogram/phone, with resolveUser (storage jwt: a fresh token)', app: input.miniAppWithUser, run: phone },
   ];
   const known: Array<[string, string]> = [
     [sim.openidOf(mpAppid, 'dave'), '<openid>'],

@@ -1,7 +1,8 @@
 /**
  * What each surface stores, for how long, and how many bytes: one of each step (anonymous login
  * starts, mp logins with each storage and their logouts, a native-app login, a mini-program
- * login, a JSSDK config fetch, a v2 pay notify) over real HTTP against the WeChat simulator,
+ * login, a JSSDK config fetch, a v2 pay notify, and — in _footprint-follow.ts — follow-to-login,
+ * the message server and the mini program's phone route) over real HTTP against the WeChat simulator,
  * with the store on real Redis (express-session's connect-redis under its own prefix). After
  * each step: the keys it added (pattern, value bytes, key bytes, TTL, MEMORY USAGE), the keys
  * it wrote and deleted again within the step (locks, seen by MONITOR), and the cookies it set.
@@ -53,6 +54,11 @@ const WORST_CASE = `What makes an item bigger than measured here (the simulator 
 - token / ticket cache: one entry per appid (access token up to 512 characters), not per user.
 - pay once mark: one per transaction_id / out_refund_no for 30 days (18 bytes value, ~150 bytes in Redis): 1 M orders = ~150 MB.
 - deny-list: one key per logout, until the logged-out login would have expired (cookie 30 d, JWT its exp).
+- follow login: one scene -> openid record per verified scan (openid only, ~170 bytes in Redis), for the QR code's remaining
+  life (follow.expireSeconds, at most 1800 s), taken by the poll that completes the login; nothing for QR pages and polls.
+- message server: per delivery a nonce (660 s), per message or event handled a once mark (600 s) and its passive reply
+  (60 s, the reply's plaintext XML: ~390 bytes in Redis for a short text, a few KB for a news reply); ~660 bytes per
+  handled message with a text reply, ~270 of them kept past the first minute (10 to 11 min). A forged delivery writes nothing.
 `;
 
 async function listen(app: express.Express): Promise<{ url: string; server: http.Server }> {
@@ -228,7 +234,7 @@ export async function footprint(redis: RedisClientType): Promise<Footprint> {
     },
   ];
   // After the JSSDK step: the official account's access token is cached, as on any site already serving (one per appid, not per visitor).
-  const more = followSteps({ sim, mpAppid: MP.appid, miniAppid: MINI.appid, followApp: apps.follow, miniApp: apps.jwt, miniSession: () => miniSession, miniUser: 'carol', desktopUa: DESKTOP_UA, expect });
+  const more = followSteps({ sim, mpAppid: MP.appid, miniAppid: MINI.appid, followApp: apps.follow, miniApp: apps.jwt, miniAppWithUser: apps.jwtUser, miniSession: () => miniSession, miniUser: 'carol', desktopUa: DESKTOP_UA, expect });
   steps.push(...more.steps);
 
   const known: Array<[string, string]> = [

@@ -88,6 +88,7 @@ const EXPECTED_LIFETIMES: Array<[string, string, Array<[string, number]>, string
   // The phone route stores nothing per user: its first call caches the mini program's access token (one per appid).
   ['mini program phone', "first POST /wx/miniprogram/phone (the mini program's first server API call)", [['<prefix>token:<appid>', 6900]], []],
   ['mini program phone', 'POST /wx/miniprogram/phone', [], []],
+  ['mini program phone', 'POST /wx/miniprogram/phone, with resolveUser (storage jwt: a fresh token)', [], []],
 ];
 
 test('each authenticated step adds exactly the listed keys and deletes exactly the listed ones', () => {
