@@ -84,6 +84,12 @@ export function wxauth(input: WxAuthOptions): WxAuthRouter {
   const follow = options.follow ? mountFollow(router, deps) : undefined;
   if (follow) {
     if (!messages) notConfigured('mp.messages', '"follow" logs in on the scan event: configure "mp.messages" ({ token, mode })');
+    // A plain message's body is not signed (the signature covers token, timestamp and nonce only),
+    // and compat mode accepts one whose Encrypt was stripped: whoever can rewrite one delivery in
+    // transit could log in as anyone. Only safe mode authenticates the event that logs a browser in.
+    if (options.mp?.messages?.mode !== 'safe') {
+      throw new WxAuthError('config_error', '"mp.messages.mode" must be "safe" for follow-to-login: in plain and compat mode the message body is not signed', { field: 'mp.messages.mode' });
+    }
     messages.onEvent('subscribe', follow.onScan).onEvent('SCAN', follow.onScan);
   }
   // `router.auth(req, res, { action: 'follow' })` (and requireLogin) start follow-to-login.

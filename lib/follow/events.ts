@@ -40,7 +40,9 @@ export function scanEventHandler(ctx: WxContext, settings: FollowSettings, waite
     // First scan wins: a second person scanning the same code cannot take over the waiting browser.
     const created = await ctx.store.setIfAbsent(scanKey(scene.id), JSON.stringify(record), ttl);
     if (!created) {
-      const existing = parseScan(await ctx.store.get(scanKey(scene.id)));
+      const stored = await ctx.store.get(scanKey(scene.id));
+      if (isUsedScan(stored)) return { type: 'text', content: replies.used };
+      const existing = parseScan(stored);
       // The same person again (a second scan, a redelivery past the message dedupe): still a success.
       if (!existing || existing.openid !== openid) return { type: 'text', content: existing ? replies.used : replies.expired };
     }
@@ -49,6 +51,14 @@ export function scanEventHandler(ctx: WxContext, settings: FollowSettings, waite
     return { type: 'text', content: replies.success };
   };
 }
+
+/**
+ * What replaces a scan record once its login completed, for the code's remaining life: the scene
+ * stays spent, so a later scan of the same code is told so, and a kept copy of the browser's cookie
+ * finds nothing to complete.
+ */
+export const USED_SCAN = '{"used":true}';
+export const isUsedScan = (value: string | undefined): boolean => value === USED_SCAN;
 
 export function parseScan(value: string | undefined): ScanRecord | undefined {
   if (value === undefined) return undefined;

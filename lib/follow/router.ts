@@ -9,7 +9,7 @@ import { pageLanguage } from '../oauth/error-page';
 import { guardNext, routerPrefix, sendDefaultError, wantsJson } from '../oauth/http';
 import { createSealer } from '../oauth/sealed-cookie';
 import { sealingSecrets } from '../oauth/state';
-import { scanEventHandler, parseScan, type ScanEventLike } from './events';
+import { isUsedScan, parseScan, scanEventHandler, USED_SCAN, type ScanEventLike } from './events';
 import { followSettings, type FollowSettings } from './options';
 import { followPageCsp, renderFollowPage } from './page';
 import { QrcodeBudget } from './budget';
@@ -153,6 +153,10 @@ export function mountFollow(router: Router, deps: SurfaceDeps) {
     const budgetMs = Math.max(0, Math.min(settings.pollMs, pending.scene.exp - ctx.now()));
     const value = await waiters.wait(ctx.store, pending.scene.id, budgetMs, aborted.signal);
     if (aborted.signal.aborted) return;
+    if (isUsedScan(value)) {
+      clearCookie(req, res);
+      return answer(req, res, { status: 'expired', next: restartUrl(pending.next) }, sse);
+    }
     const scan = parseScan(value);
     if (!scan || !(pending.scene.exp > ctx.now())) {
       if (pending.scene.exp > ctx.now()) return answer(req, res, { status: 'pending' }, sse);
@@ -168,9 +172,13 @@ export function mountFollow(router: Router, deps: SurfaceDeps) {
     // Before the scene is spent: a failed user/info leaves it for the next poll.
     const unionid = settings.unionid ? (await client.getFollowerInfo(openid, pending.appid)).unionid : undefined;
     // Single use, across processes: whoever takes the record completes the login.
-    const taken = await ctx.store.take(scanKey(pending.scene.id));
+    const key = scanKey(pending.scene.id);
+    const taken = parseScan(await ctx.store.take(key));
     clearCookie(req, res);
-    if (taken === undefined) return answer(req, res, { status: 'expired', next: restartUrl(pending.next) }, sse);
+    // The login is for whoever the taken record names: the one read before user/info must still be it.
+    if (!taken || taken.openid !== openid) return answer(req, res, { status: 'expired', next: restartUrl(pending.next) }, sse);
+    const left = Math.ceil((pending.scene.exp - ctx.now()) / 1000);
+    if (left > 0) await ctx.store.set(key, USED_SCAN, left);
     const { identity: who, token } = await completeLogin(deps, req, res, { openid, ...(unionid ? { unionid } : {}), appid: pending.appid, action: 'follow' });
     ctx.logger.info?.('login', { action: 'follow', appid: pending.appid });
     if (hooks.success) {

@@ -35,25 +35,39 @@ export function buildReplyXml(reply: Reply, to: ReplyAddress): string {
     case 'voice':
       return buildXml({ ...head, MsgType: 'voice', Voice: { MediaId: text(r.mediaId, 'mediaId') } });
     case 'video':
-      return buildXml({ ...head, MsgType: 'video', Video: { MediaId: text(r.mediaId, 'mediaId'), Title: r.title, Description: r.description } });
+      return buildXml({ ...head, MsgType: 'video', Video: { MediaId: text(r.mediaId, 'mediaId'), Title: optional(r.title, 'title'), Description: optional(r.description, 'description') } });
     case 'music':
       return buildXml({
         ...head,
         MsgType: 'music',
-        Music: { Title: r.title, Description: r.description, MusicUrl: r.musicUrl, HQMusicUrl: r.hqMusicUrl, ThumbMediaId: text(r.thumbMediaId, 'thumbMediaId') },
+        Music: {
+          Title: optional(r.title, 'title'),
+          Description: optional(r.description, 'description'),
+          MusicUrl: optional(r.musicUrl, 'musicUrl'),
+          HQMusicUrl: optional(r.hqMusicUrl, 'hqMusicUrl'),
+          ThumbMediaId: text(r.thumbMediaId, 'thumbMediaId'),
+        },
       });
     case 'news': {
       if (!Array.isArray(r.articles) || !r.articles.length || r.articles.length > MAX_ARTICLES) {
         throw new WxAuthError('args_error', `a news reply needs 1 to ${MAX_ARTICLES} articles`);
       }
-      const item = r.articles.map((a) => ({ Title: text(a.title, 'title'), Description: a.description, PicUrl: a.picUrl, Url: a.url }));
+      const item = r.articles.map((a) => ({ Title: text(a.title, 'title'), Description: optional(a.description, 'description'), PicUrl: optional(a.picUrl, 'picUrl'), Url: optional(a.url, 'url') }));
       return buildXml({ ...head, MsgType: 'news', ArticleCount: item.length, Articles: { item } });
     }
     case 'transfer_customer_service':
-      return buildXml({ ...head, MsgType: 'transfer_customer_service', ...(r.kfAccount ? { TransInfo: { KfAccount: r.kfAccount } } : {}) });
+      return buildXml({ ...head, MsgType: 'transfer_customer_service', ...(r.kfAccount ? { TransInfo: { KfAccount: text(r.kfAccount, 'kfAccount') } } : {}) });
     default:
       throw new WxAuthError('args_error', 'the handler returned a reply of no known type');
   }
+}
+
+/**
+ * An optional field: a string or nothing. Anything else is refused, never serialised: the XML
+ * builder turns an object's keys into element names, so an object here could add elements.
+ */
+function optional(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : text(value, field);
 }
 
 function text(value: unknown, field: string): string {

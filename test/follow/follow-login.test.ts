@@ -96,6 +96,21 @@ describe.each([
     expect((await pollJson(a, started.poll)).body).toMatchObject({ status: 'done', openid: openid('alice') });
   });
 
+  test('a used code stays used: a kept copy of the cookie cannot complete a second scan of it, and that scanner is told the code was used', async () => {
+    const a = browser(app.url);
+    const start = await a.get('/oauth/wechat/follow').query({ next: '/welcome' }).set('Accept', 'application/json');
+    const kept = (start.headers['set-cookie'] as unknown as string[]).map((line) => line.split(';', 1)[0]).join('; ');
+    const scene = sceneOf(sim, start.body.qrcodeUrl);
+    await pushScan(app.url, c, { openid: openid('alice'), event: 'SCAN', eventKey: scene });
+    expect((await pollJson(a, start.body.poll)).body).toMatchObject({ status: 'done', openid: openid('alice') });
+    // Someone else scans the same, still valid code; the copy of the cookie polls.
+    expect(await pushScan(app.url, c, { openid: openid('mallory'), event: 'SCAN', eventKey: scene })).toContain('该二维码已被使用');
+    const copy = browser(app.url);
+    const replayed = await copy.get(new URL(start.body.poll, 'http://x').pathname).set('Accept', 'application/json').set('Cookie', kept);
+    expect(replayed.body).toMatchObject({ status: 'expired' });
+    expect((await copy.get('/me').set('Cookie', kept)).body).toBeNull();
+  }, 15_000);
+
   test('expired: the poll says so (with a link to a new code), and a late scan is answered that the code expired', async () => {
     const a = browser(app.url);
     const started = await startFollow(a, '/cart');

@@ -5,12 +5,16 @@ import session from 'express-session';
 import request from 'supertest';
 import { wxauth, type Store, type WxAuthOptions, type WxAuthRouter } from '../../lib';
 import { createSimulator, type Simulator } from '../../lib/simulator';
+import { randomBytes } from 'node:crypto';
+import { decryptMessage, encryptMessage, messageAesKey } from '../../lib/messages/crypto';
 import { messageSignature } from '../../lib/messages/signature';
 import { captureLogger, type CapturedLogger } from '../helpers/logs';
 
 export const MP = { appid: 'wxmp000000000001', secret: 'mp-secret-0123456789abcdef' };
 export const TOKEN = 'followtoken';
-export const MESSAGES = { token: TOKEN, mode: 'plain' as const };
+export const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+/** Follow-to-login needs safe mode: a plain message's body is not signed. */
+export const MESSAGES = { token: TOKEN, mode: 'safe' as const, encodingAESKey: AES_KEY };
 
 export interface Clock {
   now: () => number;
@@ -78,7 +82,8 @@ export async function startFollowApp(simUrl: string, c: Clock, options: Partial<
 
 let nonce = 0;
 /**
- * What WeChat does on a scan: POST the signed (plain mode) event to the app's message URL.
+ * What WeChat does on a scan: POST the signed, encrypted (safe mode) event to the app's message URL;
+ * resolves with the decrypted passive reply (or `success`).
  * `createTime` distinct per call, as WeChat's are per user and second (the dedupe key of events).
  */
 export async function pushScan(appUrl: string, c: Clock, input: { openid: string; event: 'subscribe' | 'SCAN'; eventKey: string }): Promise<string> {
@@ -86,13 +91,16 @@ export async function pushScan(appUrl: string, c: Clock, input: { openid: string
   const n = `n${Date.now()}${nonce++}`;
   const createTime = Math.floor(c.ms / 1000) + nonce;
   const xml = `<xml><ToUserName><![CDATA[gh_follow000001]]></ToUserName><FromUserName><![CDATA[${input.openid}]]></FromUserName><CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${input.event}]]></Event><EventKey><![CDATA[${input.eventKey}]]></EventKey><Ticket><![CDATA[t]]></Ticket></xml>`;
+  const key = messageAesKey(AES_KEY);
+  const encrypted = encryptMessage(key, xml, MP.appid, randomBytes(16));
   const res = await request(appUrl)
     .post('/wechat/message')
-    .query({ signature: messageSignature(TOKEN, timestamp, n), timestamp, nonce: n })
+    .query({ signature: messageSignature(TOKEN, timestamp, n), timestamp, nonce: n, encrypt_type: 'aes', msg_signature: messageSignature(TOKEN, timestamp, n, encrypted) })
     .type('text/xml')
-    .send(xml);
+    .send(`<xml><ToUserName><![CDATA[gh_follow000001]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`);
   if (res.status !== 200) throw new Error(`message server answered ${res.status}: ${res.text}`);
-  return res.text;
+  const sealed = /<Encrypt><!\[CDATA\[([^\]]+)\]\]><\/Encrypt>/.exec(res.text);
+  return sealed ? decryptMessage(key, sealed[1]!).message : res.text;
 }
 
 /** The scene a follow start's QR image stands for (from the simulator, as a phone would read the code). */

@@ -187,6 +187,12 @@ test('follow needs mp with its message server, and bad follow options name the f
   const logger = captureLogger();
   expect(() => wxauth({ mp: MP, follow: {}, logger })).toThrow(expect.objectContaining({ code: 'config_error', field: 'mp.messages' }));
   expect(() => wxauth({ qrcode: MP, follow: {}, logger })).toThrow(expect.objectContaining({ code: 'config_error', field: 'follow' }));
+  // A plain (or compat) message's body is unsigned: only safe mode may log a browser in.
+  for (const mode of ['plain', 'compat'] as const) {
+    expect(() => wxauth({ mp: { ...MP, messages: { token: 't0ken', mode, encodingAESKey: MESSAGES.encodingAESKey } }, follow: {}, logger })).toThrow(
+      expect.objectContaining({ code: 'config_error', field: 'mp.messages.mode' }),
+    );
+  }
   expect(() => wxauth({ mp: { ...MP, messages: MESSAGES }, follow: { expireSeconds: 10 }, logger })).toThrow('"follow.expireSeconds" must be at least 60');
 });
 

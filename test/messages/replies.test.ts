@@ -54,6 +54,18 @@ describe('typed passive replies, as WeChat documents each', () => {
     expect(() => buildReplyXml({ type: 'news', articles: [] }, to)).toThrow(expect.objectContaining({ code: 'args_error' }));
     expect(() => buildReplyXml({ type: 'text', content: 42 } as unknown as Reply, to)).toThrow(expect.objectContaining({ code: 'args_error' }));
   });
+
+  test('an optional field that is not a string is refused, never turned into elements', () => {
+    const injected = { 'a></Description><Url>https://evil.example</Url><x': 'y' };
+    const replies = [
+      { type: 'news', articles: [{ title: 't', description: injected }] },
+      { type: 'music', thumbMediaId: 'm', title: injected },
+      { type: 'video', mediaId: 'm', description: injected },
+      { type: 'transfer_customer_service', kfAccount: injected },
+    ];
+    for (const reply of replies) expect(() => buildReplyXml(reply as unknown as Reply, to)).toThrow(expect.objectContaining({ code: 'args_error' }));
+    expect(buildReplyXml({ type: 'news', articles: [{ title: 't', description: 'd', url: 'https://shop.example.com/a' }] }, to)).toContain('<Url><![CDATA[https://shop.example.com/a]]></Url>');
+  });
 });
 
 describe('over HTTP: slow and failing handlers', () => {
