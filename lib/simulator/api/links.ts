@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { jsonBody, jsonRoute, noteAppid, param, rawBody } from '../http';
+import { jsonBody, jsonRoute, rawBody } from '../http';
 import type { SimState } from '../state';
+import { miniprogramOfToken } from './token-app';
 import { fail } from '../state';
 import type { SimWxacodes } from './wxacode-state';
 
@@ -23,12 +24,7 @@ const MAX_DAYS = 30;
 export function linkRoutes(state: SimState, wxacodes: SimWxacodes): Router {
   const router = express.Router();
 
-  const miniprogramOf = (req: Request, res: Response): string => {
-    const appid = state.basicTokenApp(param(req.query, 'access_token'));
-    noteAppid(state, res, appid);
-    if (state.app(appid)?.type !== 'miniprogram') fail(48001);
-    return appid;
-  };
+  const miniprogramOf = (req: Request, res: Response): string => miniprogramOfToken(state, req, res);
 
   /** Path, query and version of a link, WeChat's way. */
   const target = (appid: string, source: Record<string, unknown>) => {

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { jsonBody, jsonRoute, noteAppid, param, rawBody } from '../http';
+import { jsonBody, jsonRoute, rawBody } from '../http';
 import type { SimState } from '../state';
+import { miniprogramOfToken } from './token-app';
 import { fail } from '../state';
 import type { SimParcel, SimShipment, SimShipping } from './shipping-state';
 
@@ -21,12 +22,7 @@ const MAX_PARCELS = 15;
 export function shippingRoutes(state: SimState, shipping: SimShipping): Router {
   const router = express.Router();
 
-  const miniprogramOf = (req: Request, res: Response): string => {
-    const appid = state.basicTokenApp(param(req.query, 'access_token'));
-    noteAppid(state, res, appid);
-    if (state.app(appid)?.type !== 'miniprogram') fail(48001);
-    return appid;
-  };
+  const miniprogramOf = (req: Request, res: Response): string => miniprogramOfToken(state, req, res);
 
   /** upload's `order_key`: 1 = mchid + out_trade_no, 2 = transaction_id. */
   const byOrderKey = (appid: string, key: unknown): SimShipment => {

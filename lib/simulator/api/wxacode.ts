@@ -1,8 +1,9 @@
 import express, { type Request, type Response, type Router } from 'express';
 import QRCode from 'qrcode';
 import { wxError } from '../errcodes';
-import { jsonBody, noteAppid, param, rawBody, sendWechatJson, WECHAT_CONTENT_TYPE } from '../http';
+import { jsonBody, rawBody, sendWechatJson, WECHAT_CONTENT_TYPE } from '../http';
 import type { SimState } from '../state';
+import { miniprogramOfToken } from './token-app';
 import { fail, WxFail } from '../state';
 import type { SimWxacodes } from './wxacode-state';
 
@@ -31,13 +32,7 @@ interface Drawn {
 export function wxacodeRoutes(state: SimState, wxacodes: SimWxacodes): Router {
   const router = express.Router();
 
-  const miniprogramOf = (req: Request, res: Response): string => {
-    const appid = state.basicTokenApp(param(req.query, 'access_token'));
-    noteAppid(state, res, appid);
-    // Only a mini program has codes: any other app's token is not authorized for this API.
-    if (state.app(appid)?.type !== 'miniprogram') fail(48001);
-    return appid;
-  };
+  const miniprogramOf = (req: Request, res: Response): string => miniprogramOfToken(state, req, res);
 
   /** Validate (throwing `WxFail`) then draw; errors as WeChat's JSON with HTTP 200. */
   const imageRoute = (draw: (req: Request, res: Response) => Drawn) => (req: Request, res: Response, next: express.NextFunction) => {
