@@ -3,7 +3,7 @@ import { decryptMessage, encryptMessage } from './crypto';
 import type { MessageMode } from './options';
 import { messageSignature, verifyMessageSignature } from './signature';
 import type { RawMessage } from './types';
-import { buildXml, parseMessageXml } from './xml';
+import { buildXml, parseEnvelopeXml, parseMessageXml } from './xml';
 
 /** WeChat's clocks and ours may differ a little; a signed request older or newer than this is refused. */
 export const TIMESTAMP_WINDOW_SECONDS = 300;
@@ -51,7 +51,8 @@ export function openMessage(config: EnvelopeConfig, query: MessageQuery, body: s
   if (!timestamp || !nonce || !/^\d{1,12}$/.test(timestamp) || nonce.length > 64) throw new WxAuthError('sign_error', 'timestamp and nonce are required', { status: 403 });
   // Plain mode signs the query only: check it before the body is even parsed.
   if (config.mode === 'plain' && !verifyMessageSignature(query.signature, config.token, timestamp, nonce)) throw badSignature();
-  const outer = parseMessageXml(body, config.maxBytes);
+  // Safe mode reads only the flat envelope before msg_signature is checked (see parseEnvelopeXml).
+  const outer = config.mode === 'safe' ? parseEnvelopeXml(body, config.maxBytes) : parseMessageXml(body, config.maxBytes);
   const encrypt = outer.Encrypt;
   const wantsEncrypted = config.mode === 'safe' || (config.mode === 'compat' && encrypt !== undefined);
   if (!wantsEncrypted) {

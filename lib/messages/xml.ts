@@ -36,6 +36,17 @@ export function parseMessageXml(text: string | Buffer, maxBytes = MESSAGE_MAX_BY
   return readFlat(xml) ?? parseWithParser(xml);
 }
 
+/**
+ * A safe-mode envelope (`<ToUserName>`, `<Encrypt>`), read before its signature is checked: flat
+ * only, one linear pass. A body that needs the full parser is refused before it costs any: an
+ * unsigned request must not be able to buy parser time.
+ */
+export function parseEnvelopeXml(text: string | Buffer, maxBytes = MESSAGE_MAX_BYTES): RawMessage {
+  const envelope = readFlat(guardXml(text, maxBytes));
+  if (!envelope) throw xmlError('a safe-mode message is a flat <xml> envelope');
+  return envelope;
+}
+
 /** The validator and the parser, for any shape (exported for the test that holds `readFlat` to it). */
 export function parseWithParser(xml: string): RawMessage {
   if (XMLValidator.validate(xml) !== true) throw xmlError('malformed XML');

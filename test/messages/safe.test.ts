@@ -82,6 +82,14 @@ describe('safe mode', () => {
     expect(res2.text).toMatch(/^xml_error: XML with a DOCTYPE/);
   });
 
+  test('an unsigned envelope that is not flat is refused before the full parser runs (no parser time for unsigned requests)', async () => {
+    const { query } = safeRequest(textXml('x'));
+    const nested = `<xml>${'<a><b>1</b></a>'.repeat(3000)}<Encrypt><![CDATA[AAAA]]></Encrypt></xml>`;
+    const res = await post(safe, query, nested);
+    expect(res.status).toBe(400);
+    expect(res.text).toBe('xml_error: a safe-mode message is a flat <xml> envelope');
+  });
+
   test('a body over 64 KiB is refused with 413 and a clear message', async () => {
     const { query, body } = safeRequest(textXml('x'.repeat(70 * 1024)));
     const res = await post(safe, query, body);
