@@ -80,8 +80,9 @@ const EXPECTED_LIFETIMES: Array<[string, string, Array<[string, number]>, string
   // The verified event: the delivery's nonce (the signature window both ways + 1 min), the event's once mark and its
   // passive reply for WeChat's retries, and "scene → openid" for the QR code's remaining life (300 s from the page, less the run).
   ['follow login', 'verified scan event (subscribe, safe mode)', [[NONCE, 660], [`${SCAN_EVENT}:once`, 600], [`${SCAN_EVENT}:reply`, 60], ['<prefix>follow:scan:<id>', 300]], []],
-  // The poll takes the scene (single use) and the login lives where the app's storage keeps it.
-  ['follow login', 'poll completes the login', [['<session prefix><session id>', DAY]], ['<prefix>follow:scan:<id>']],
+  // The poll takes the scene (single use): its record becomes a "used" mark under the same key for
+  // the code's remaining life; the login lives where the app's storage keeps it.
+  ['follow login', 'poll completes the login', [['<session prefix><session id>', DAY]], []],
   ['message server', 'user message (MsgId) with a passive reply', [[NONCE, 660], [`${MESSAGE}:once`, 600], [`${MESSAGE}:reply`, 60]], []],
   // A retry is one more nonce: the once mark makes it find the handled message and its reply.
   ['message server', "message answered late: WeChat's retry (same MsgId, new nonce)", [[NONCE, 660], [NONCE, 660], [`${MESSAGE}:once`, 600], [`${MESSAGE}:reply`, 60]], []],
