@@ -1,19 +1,17 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { MESSAGE_VALUE_RULES } from '../../lib';
 import { createSimulator, type Simulator } from '../../lib/simulator';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
-import { brokenLinks, bundleProgram, extractSnippets, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+import { brokenLinks, bundleProgram, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+import { LIB, loadGuide, ROOT } from './fixtures/guide-programs';
 
 // docs/messages.md: every ts snippet type-checks under strict, and the quick start with its two
 // recipes runs as written, as one program, against the simulator over real HTTP. What it reads
 // from outside is named in the guide: environment variables and `./orders` (the reader's own
 // data access; here a JSON file in the program's working directory).
-const ROOT = path.resolve(__dirname, '../..');
 const GUIDE = 'docs/messages.md';
-const CACHE = path.join(ROOT, 'node_modules/.cache/express-wxauth/snippets/messages');
-const LIB = { 'express-wxauth': path.join(ROOT, 'lib/index.ts'), 'express-wxauth/simulator': path.join(ROOT, 'lib/simulator/index.ts') };
 /** The guide's `./orders`: orders in orders.json of the working directory. */
 const ORDERS = `import { readFileSync } from 'node:fs';
 export interface Order { id: string; title: string; total: number; openid: string }
@@ -23,8 +21,7 @@ export const orders = {
   },
 };
 `;
-const markdown = readFileSync(path.join(ROOT, GUIDE), 'utf8');
-const snippets = extractSnippets(markdown, GUIDE);
+const { markdown, snippets, cache: CACHE } = loadGuide(GUIDE);
 const RUN = ['quickstart', 'notice', 'template'];
 
 const MP = { appid: 'wxmp0000000000msg', secret: 'mp-secret-for-the-messages-guide' };

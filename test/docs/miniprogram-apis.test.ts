@@ -1,21 +1,19 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { createPay } from '../../lib';
 import { createSimMerchantV3, createSimulator, type Simulator } from '../../lib/simulator';
 import { decodeQr } from '../client/qr-image';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
-import { brokenLinks, bundleProgram, extractSnippets, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+import { brokenLinks, bundleProgram, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+import { LIB, loadGuide, ROOT } from './fixtures/guide-programs';
 
 // docs/miniprogram-apis.md: every ts snippet type-checks under strict, and the programs run as
 // written against the simulator over real HTTP: the quick start with its link and shipping
 // recipes as one program, and the autoShipVirtualGoods shop (pay → notify → shipped). What they
 // read from outside is named in the guide: environment variables, `./orders` (here a JSON file
 // in the working directory) and certs/.
-const ROOT = path.resolve(__dirname, '../..');
 const GUIDE = 'docs/miniprogram-apis.md';
-const CACHE = path.join(ROOT, 'node_modules/.cache/express-wxauth/snippets/miniprogram-apis');
-const LIB = { 'express-wxauth': path.join(ROOT, 'lib/index.ts'), 'express-wxauth/simulator': path.join(ROOT, 'lib/simulator/index.ts') };
 /** The guide's `./orders`: orders in orders.json of the working directory. */
 const ORDERS = `import { readFileSync } from 'node:fs';
 export interface Order { id: string; title: string; transactionId: string; openid: string }
@@ -25,8 +23,7 @@ export const orders = {
   },
 };
 `;
-const markdown = readFileSync(path.join(ROOT, GUIDE), 'utf8');
-const snippets = extractSnippets(markdown, GUIDE);
+const { markdown, snippets, cache: CACHE } = loadGuide(GUIDE);
 const SHOP = ['quickstart', 'links', 'shipping'];
 const RUN = [...SHOP, 'autoship'];
 

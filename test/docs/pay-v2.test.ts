@@ -9,20 +9,17 @@ import { buildPayXml } from '../../lib/pay/xml';
 import { createSimulator, type Simulator } from '../../lib/simulator';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
 import { Browser, WECHAT_UA } from '../oauth/harness';
-import { brokenLinks, bundleProgram, extractSnippets, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+import { brokenLinks, bundleProgram, freePort, linksOf, programOf, snippetNamed, startProgram, typecheckSnippets, type RunningProgram } from './snippets';
+import { LIB, loadGuide, ROOT } from './fixtures/guide-programs';
 
 // docs/pay-v2.md: every ts snippet type-checks under strict, and the quick start with its recipes
 // runs as written against the simulator's v2 pay host over real HTTP. What the program reads from
 // outside is what the guide's quick start names: environment variables, certs/apiclient_cert.pem
 // and certs/apiclient_key.pem (made by the guide's own openssl line, "Try it offline"), and `./db`
 // (test/docs/fixtures/db.ts, orders in orders.json of the program's working directory).
-const ROOT = path.resolve(__dirname, '../..');
 const GUIDE = 'docs/pay-v2.md';
-const CACHE = path.join(ROOT, 'node_modules/.cache/express-wxauth/snippets/pay-v2');
-const LIB = { 'express-wxauth': path.join(ROOT, 'lib/index.ts'), 'express-wxauth/simulator': path.join(ROOT, 'lib/simulator/index.ts') };
 const DB = readFileSync(path.join(__dirname, 'fixtures/db.ts'), 'utf8');
-const MARKDOWN = readFileSync(path.join(ROOT, GUIDE), 'utf8');
-const snippets = extractSnippets(MARKDOWN, GUIDE);
+const { markdown: MARKDOWN, snippets, cache: CACHE } = loadGuide(GUIDE);
 
 const RECIPES = ['native', 'refund'];
 const RUN = ['quickstart', ...RECIPES, 'without-express'];
