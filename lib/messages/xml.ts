@@ -1,5 +1,6 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import { guardXml, xmlError } from '../wechat/xml-guard';
+import { wechatXmlParser } from '../wechat/xml-parser';
 import type { RawMessage } from './types';
 
 /** Default cap of a message body: WeChat's messages are a few hundred bytes, a news reply a few KiB. */
@@ -8,20 +9,9 @@ export const MESSAGE_MAX_BYTES = 64 * 1024;
 /** Elements WeChat repeats: always arrays, even with one entry (subscribe-message lists, media-check details). */
 const LISTS = new Set(['List', 'item', 'detail']);
 
-// Values stay strings (a MsgId is 64 bits; `0100` must stay `0100`), attributes ignored, only
-// XML's five entities decoded. Unlike pay's flat messages, events nest (`SendLocationInfo`,
-// `SubscribeMsgPopupEvent > List`), so this parser keeps the tree.
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: true,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  isArray: (name) => LISTS.has(name),
-});
+// Unlike pay's flat messages, events nest (`SendLocationInfo`, `SubscribeMsgPopupEvent > List`),
+// so this parser keeps the tree.
+const parser = wechatXmlParser(LISTS);
 
 /**
  * Parse a message-server body (`<xml>…</xml>`) into WeChat's fields. Refused with `xml_error`

@@ -1,6 +1,7 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import { WxAuthError } from '../errors';
 import { guardXml, xmlError } from '../wechat/xml-guard';
+import { wechatXmlParser } from '../wechat/xml-parser';
 import type { PayParams } from './sign';
 
 /** Default size limit of a parsed message: WeChat Pay v2 messages are a few hundred bytes. */
@@ -28,18 +29,8 @@ export function buildPayXml(params: PayParams, root = 'xml', bare?: (field: stri
   return `${out}</${root}>`;
 }
 
-// One parser, configured once: every value stays a string (`0100` must not become 100, or the
-// signature breaks), attributes are ignored, only XML's five built-in entities are decoded.
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: true,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
+// One parser, configured once (see wechatXmlParser).
+const parser = wechatXmlParser();
 
 export interface ParseXmlOptions {
   /** Refuse longer input (bytes, UTF-8). Default 64 KB. */

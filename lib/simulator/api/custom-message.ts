@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
-import { jsonBody, jsonRoute, noteAppid, param, rawBody } from '../http';
+import { jsonBody, jsonRoute, rawBody } from '../http';
 import type { SimState } from '../state';
+import { appOfToken } from './token-app';
 import { fail } from '../state';
 
 /** WeChat lets an account write to a user for 48 hours after the user's last message or event. */
@@ -55,9 +56,7 @@ export function customMessageRoutes(state: SimState, customs: SimCustomMessages)
     '/cgi-bin/message/custom/send',
     rawBody,
     jsonRoute((req, res) => {
-      const appid = state.basicTokenApp(param(req.query, 'access_token'));
-      noteAppid(state, res, appid);
-      if (state.app(appid)?.type !== 'mp') fail(48001);
+      const appid = appOfToken(state, req, res, 'mp');
       const body = jsonBody(req);
       const touser = typeof body.touser === 'string' ? body.touser : '';
       if (!touser || state.userOf(appid, touser) === undefined) fail(40003);

@@ -1,6 +1,7 @@
 import express, { type Request, type Router } from 'express';
 import QRCode from 'qrcode';
 import type { SimState } from '../state';
+import { appOfToken } from './token-app';
 import { fail } from '../state';
 import { jsonBody, jsonRoute, noteAppid, param, rawBody } from '../http';
 import type { SimQrcodes } from './qrcodes';
@@ -29,9 +30,7 @@ export function qrcodeRoutes(state: SimState, qrcodes: SimQrcodes): Router {
     '/cgi-bin/qrcode/create',
     rawBody,
     jsonRoute((req, res) => {
-      const appid = state.basicTokenApp(param(req.query, 'access_token'));
-      noteAppid(state, res, appid);
-      if (state.app(appid)?.type !== 'mp') fail(48001);
+      const appid = appOfToken(state, req, res, 'mp');
       const body = jsonBody(req);
       const action = typeof body.action_name === 'string' ? body.action_name : '';
       if (!ACTIONS.has(action)) fail(40097);
